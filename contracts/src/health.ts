@@ -1,0 +1,65 @@
+import { z } from './zod.ts';
+
+export const HealthStatusSchema = z.enum(['ok', 'degraded', 'down']);
+export type HealthStatus = z.infer<typeof HealthStatusSchema>;
+
+export const HealthSummarySchema = z
+  .object({
+    status: HealthStatusSchema,
+    version: z.string(),
+    uptime_s: z.number(),
+    timestamp: z.iso.datetime(),
+  })
+  .meta({ id: 'HealthSummary' });
+
+/** What every service's own `/health/live` and `/health/ready` answer. */
+export const ProbeSchema = z
+  .object({
+    status: HealthStatusSchema,
+    service: z.string(),
+    version: z.string(),
+    checks: z.record(z.string(), z.object({ status: HealthStatusSchema, latency_ms: z.number(), error: z.string().optional() })).optional(),
+  })
+  .meta({ id: 'Probe' });
+
+export const CheckSchema = z.object({
+  status: HealthStatusSchema,
+  latency_ms: z.number(),
+  error: z.string().optional(),
+});
+
+export const ServiceCheckSchema = CheckSchema.extend({
+  version: z.string().optional(),
+  replicas: z.array(CheckSchema.extend({ url: z.string(), version: z.string().optional() })).optional(),
+});
+
+export const QueueCheckSchema = z.object({ messages: z.number().int(), consumers: z.number().int() });
+
+export const HealthDetailedSchema = z
+  .object({
+    status: HealthStatusSchema,
+    timestamp: z.iso.datetime(),
+    checks: z.object({
+      database: CheckSchema.extend({
+        pool: z.object({ total: z.number().int(), idle: z.number().int(), waiting: z.number().int() }).optional(),
+      }),
+      rabbitmq: CheckSchema,
+      services: z.object({
+        gateway: ServiceCheckSchema,
+        product: ServiceCheckSchema,
+        upload: ServiceCheckSchema,
+        image_worker: ServiceCheckSchema,
+      }),
+      queues: CheckSchema.extend({ queues: z.record(z.string(), QueueCheckSchema) }),
+      system: CheckSchema.extend({
+        cpu: z.object({ cores: z.number().int(), load_1m: z.number(), percent: z.number() }),
+        memory: z.object({ total_bytes: z.number(), used_bytes: z.number(), percent: z.number() }),
+        disk: z.object({ path: z.string(), total_bytes: z.number(), used_bytes: z.number(), percent: z.number() }),
+      }),
+    }),
+  })
+  .meta({ id: 'HealthDetailed' });
+
+export type HealthSummary = z.infer<typeof HealthSummarySchema>;
+export type Probe = z.infer<typeof ProbeSchema>;
+export type HealthDetailed = z.infer<typeof HealthDetailedSchema>;

@@ -1,0 +1,79 @@
+import { OUTPUT_FORMATS } from './uploads.ts';
+import { z } from './zod.ts';
+
+/** Topology: one durable topic exchange for jobs and one for events; a queue per consuming service. */
+export const EXCHANGES = {
+  jobs: 'image.jobs',
+  events: 'image.events',
+  retry: 'image.retry',
+  deadLetter: 'image.dlx',
+} as const;
+
+export const ROUTING_KEYS = {
+  process: 'image.process',
+  processed: 'image.processed',
+  failed: 'image.failed',
+} as const;
+
+export const QUEUES = {
+  jobs: 'image.process',
+  uploadEvents: 'upload.image-events',
+  productEvents: 'product.image-events',
+  deadLetter: 'image.dead-letter',
+} as const;
+
+const envelope = <T extends string>(type: T) => ({
+  message_id: z.uuid(),
+  type: z.literal(type),
+  version: z.literal(1),
+  occurred_at: z.iso.datetime(),
+});
+
+export const ImageProcessJobSchema = z.object({
+  ...envelope(ROUTING_KEYS.process),
+  request_id: z.uuid(),
+  item_id: z.uuid(),
+  source: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('url'), url: z.url() }),
+    z.object({ kind: z.literal('file'), key: z.string(), content_type: z.string().optional() }),
+  ]),
+  options: z.object({
+    quality: z.number().int().min(1).max(100),
+    format: z.enum(OUTPUT_FORMATS),
+    max_width: z.number().int().positive().nullable(),
+    max_height: z.number().int().positive().nullable(),
+  }),
+  product: z.object({ id: z.number().int().nullable(), serial_number: z.string(), name: z.string() }),
+});
+
+export const ImageProcessedSchema = z.object({
+  ...envelope(ROUTING_KEYS.processed),
+  request_id: z.uuid(),
+  item_id: z.uuid(),
+  product: z.object({ id: z.number().int().nullable(), serial_number: z.string() }),
+  input_url: z.string(),
+  output_key: z.string(),
+  output_url: z.string(),
+  thumbnail_key: z.string(),
+  thumbnail_url: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
+  format: z.string(),
+  input_bytes: z.number().int(),
+  output_bytes: z.number().int(),
+});
+
+export const ImageFailedSchema = z.object({
+  ...envelope(ROUTING_KEYS.failed),
+  request_id: z.uuid(),
+  item_id: z.uuid(),
+  product: z.object({ id: z.number().int().nullable(), serial_number: z.string() }),
+  input_url: z.string(),
+  code: z.string().meta({ example: 'not_an_image' }),
+  message: z.string(),
+  permanent: z.boolean(),
+});
+
+export type ImageProcessJob = z.infer<typeof ImageProcessJobSchema>;
+export type ImageProcessed = z.infer<typeof ImageProcessedSchema>;
+export type ImageFailed = z.infer<typeof ImageFailedSchema>;

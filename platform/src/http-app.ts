@@ -1,0 +1,58 @@
+import { trace } from '@opentelemetry/api';
+import { Hono } from 'hono';
+import type { Logger } from './logger.ts';
+import { AppError, problemResponse } from './errors.ts';
+import type { Metrics } from './metrics.ts';
+import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.ts';
+
+export type AppEnv = { Variables: { requestId: string; log: Logger } };
+
+/**
+ * A Hono app with what every service's API needs: request ids, one log line per request, HTTP metrics,
+ * problem+json for every error and for unknown routes. Routes mount on it.
+ */
+export function createHttpApp(options: { logger: Logger; metrics: Metrics }) {
+  const { logger, metrics } = options;
+  const app = new Hono<AppEnv>();
+
+  app.use(async (c, next) => {
+    const started = performance.now();
+    const requestId = requestIdFrom(c.req.header(REQUEST_ID_HEADER));
+    c.set('requestId', requestId);
+    c.set('log', logger.child({ request_id: requestId }));
+    await next();
+    c.res.headers.set(REQUEST_ID_HEADER, requestId);
+    const route = c.req.routePath && c.req.routePath !== '/*' ? c.req.routePath : 'unmatched';
+    // Name the server span by route, not by bare method.
+    trace.getActiveSpan()?.updateName(`${c.req.method} ${route}`);
+    trace.getActiveSpan()?.setAttribute('http.route', route);
+    const seconds = (performance.now() - started) / 1000;
+    metrics.observeHttp(c.req.method, route, c.res.status, seconds);
+    if (!c.req.path.startsWith('/health') && c.req.path !== '/metrics') {
+      c.get('log').info(
+        { method: c.req.method, route, path: c.req.path, status: c.res.status, duration_ms: Math.round(seconds * 1e4) / 10 },
+        'request',
+      );
+    }
+  });
+
+  app.onError((error, c) => {
+    const requestId = c.get('requestId') ?? requestIdFrom(undefined);
+    if (error instanceof AppError) {
+      return problemResponse(error.code, error.message, requestId, { errors: error.errors, headers: error.headers });
+    }
+    // Hono's own HTTPException (e.g. a malformed JSON body) carries a 4xx status.
+    const status = (error as { status?: number }).status;
+    if (status === 400) return problemResponse('validation_failed', error.message || 'Malformed request', requestId);
+    if (status === 413) return problemResponse('payload_too_large', error.message || 'Request body too large', requestId);
+    (c.get('log') ?? logger).error({ err: error }, 'unhandled error');
+    trace.getActiveSpan()?.recordException(error);
+    return problemResponse('internal', 'An unexpected error occurred; quote the request id when reporting it.', requestId);
+  });
+
+  app.notFound((c) =>
+    problemResponse('not_found', `No route for ${c.req.method} ${c.req.path}`, c.get('requestId') ?? requestIdFrom(undefined)),
+  );
+
+  return app;
+}

@@ -1,0 +1,57 @@
+import type { HealthStatus, Probe } from '@ipp/contracts';
+import type { Hono } from 'hono';
+import type { Metrics } from './metrics.ts';
+
+export type ReadinessCheck = () => Promise<unknown>;
+
+async function timed(check: ReadinessCheck, timeoutMs: number) {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      check(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return { status: 'ok' as HealthStatus, latency_ms: Math.round(performance.now() - started) };
+  } catch (error) {
+    return {
+      status: 'down' as HealthStatus,
+      latency_ms: Math.round(performance.now() - started),
+      error: error instanceof Error ? error.message : String(error),
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Runs every readiness check concurrently, each bounded by a timeout. */
+export async function readiness(checks: Record<string, ReadinessCheck>, timeoutMs = 2000) {
+  const entries = await Promise.all(
+    Object.entries(checks).map(async ([name, check]) => [name, await timed(check, timeoutMs)] as const),
+  );
+  const results = Object.fromEntries(entries);
+  const status: HealthStatus = entries.every(([, result]) => result.status === 'ok') ? 'ok' : 'down';
+  return { status, checks: results };
+}
+
+/**
+ * `/health/live` (the process answers; touches nothing), `/health/ready` (its own dependencies) and
+ * `/metrics` on an app.
+ */
+export function mountProbes(
+  app: Hono<any>,
+  options: { service: string; version: string; checks: Record<string, ReadinessCheck>; metrics: Metrics },
+) {
+  const { service, version } = options;
+  app.get('/health/live', (c) => c.json({ status: 'ok', service, version } satisfies Probe));
+  app.get('/health/ready', async (c) => {
+    const result = await readiness(options.checks);
+    return c.json({ service, version, ...result } satisfies Probe, result.status === 'ok' ? 200 : 503);
+  });
+  app.get('/metrics', async (c) => {
+    c.header('content-type', options.metrics.registry.contentType);
+    return c.body(await options.metrics.registry.metrics());
+  });
+}

@@ -1,0 +1,46 @@
+import type { Logger } from './logger.ts';
+
+export type Closer = { name: string; close: () => Promise<unknown> };
+
+/**
+ * On SIGTERM or SIGINT, runs the closers in order (servers first, pools last) and exits 0; exits 1 when
+ * one fails or the whole takes longer than the bound. A second signal exits at once.
+ */
+export function handleShutdown(options: { logger: Logger; timeoutMs: number; closers: Closer[] }) {
+  const { logger, timeoutMs, closers } = options;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const deadline = setTimeout(() => {
+      logger.error({ timeout_ms: timeoutMs }, 'shutdown took too long; exiting');
+      process.exit(1);
+    }, timeoutMs + 1000);
+    deadline.unref();
+    let code = 0;
+    for (const closer of closers) {
+      try {
+        await closer.close();
+      } catch (error) {
+        code = 1;
+        logger.error({ err: error, closer: closer.name }, 'close failed');
+      }
+    }
+    logger.info('stopped');
+    logger.flush?.();
+    setImmediate(() => process.exit(code));
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** Logs a startup failure (a bad config value, an unreachable database) and exits non-zero. */
+export function exitOnStartupError(service: string, error: unknown): never {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`${service}: failed to start: ${message}\n`);
+  process.exit(1);
+}
