@@ -18,7 +18,12 @@ export const ProbeSchema = z
     status: HealthStatusSchema,
     service: z.string(),
     version: z.string(),
-    checks: z.record(z.string(), z.object({ status: HealthStatusSchema, latency_ms: z.number(), error: z.string().optional() })).optional(),
+    checks: z
+      .record(
+        z.string(),
+        z.object({ status: HealthStatusSchema, latency_ms: z.number(), error: z.string().optional() }),
+      )
+      .optional(),
   })
   .meta({ id: 'Probe' });
 

@@ -5,7 +5,6 @@ import { z } from './zod.ts';
 export const EXCHANGES = {
   jobs: 'image.jobs',
   events: 'image.events',
-  retry: 'image.retry',
   deadLetter: 'image.dlx',
 } as const;
 

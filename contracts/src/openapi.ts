@@ -48,7 +48,11 @@ export function buildOpenApiDocument(options: { version: string; serverUrl?: str
     summary: 'Get a product',
     tags: ['products'],
     request: { params: idParam },
-    responses: { 200: json('The product.', ProductSchema), 400: problem('Invalid id.'), 404: problem('No such product.') },
+    responses: {
+      200: json('The product.', ProductSchema),
+      400: problem('Invalid id.'),
+      404: problem('No such product.'),
+    },
   });
   registry.registerPath({
     method: 'post',
@@ -101,7 +105,10 @@ export function buildOpenApiDocument(options: { version: string; serverUrl?: str
         content: {
           'multipart/form-data': {
             schema: UploadOptionsSchema.extend({
-              file: z.string().meta({ format: 'binary', description: 'CSV: Serial Number,Product Name,Input Image Urls' }).optional(),
+              file: z
+                .string()
+                .meta({ format: 'binary', description: 'CSV: Serial Number,Product Name,Input Image Urls' })
+                .optional(),
               images: z.array(z.string().meta({ format: 'binary' })).optional(),
               serial_number: z.string().optional(),
               name: z.string().optional(),

@@ -17,9 +17,7 @@ export const baseEnv = {
 };
 
 export const databaseEnv = {
-  DATABASE_URL: z
-    .url({ protocol: /^postgres(ql)?$/ })
-    .default('postgres://postgres@127.0.0.1:5432/image_processing'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:5432/image_processing'),
   DATABASE_POOL_MAX: positiveInt(10),
 };
 

@@ -1,8 +1,8 @@
 import {
   type ErrorCode,
-  type FieldError,
   errorStatus,
   errorTitle,
+  type FieldError,
   PROBLEM_CONTENT_TYPE,
   type Problem,
   problemType,
@@ -66,6 +66,7 @@ export function fieldErrors(error: z.ZodError, prefix?: string): FieldError[] {
 
 export function validationError(error: z.ZodError, prefix?: string): AppError {
   const errors = fieldErrors(error, prefix);
-  const detail = errors.length === 1 ? `${errors[0]?.path || 'body'}: ${errors[0]?.message}` : `${errors.length} fields are invalid`;
+  const detail =
+    errors.length === 1 ? `${errors[0]?.path || 'body'}: ${errors[0]?.message}` : `${errors.length} fields are invalid`;
   return new AppError('validation_failed', detail, { errors });
 }

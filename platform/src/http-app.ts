@@ -1,7 +1,7 @@
 import { trace } from '@opentelemetry/api';
 import { Hono } from 'hono';
-import type { Logger } from './logger.ts';
 import { AppError, problemResponse } from './errors.ts';
+import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.ts';
 
@@ -30,7 +30,13 @@ export function createHttpApp(options: { logger: Logger; metrics: Metrics }) {
     metrics.observeHttp(c.req.method, route, c.res.status, seconds);
     if (!c.req.path.startsWith('/health') && c.req.path !== '/metrics') {
       c.get('log').info(
-        { method: c.req.method, route, path: c.req.path, status: c.res.status, duration_ms: Math.round(seconds * 1e4) / 10 },
+        {
+          method: c.req.method,
+          route,
+          path: c.req.path,
+          status: c.res.status,
+          duration_ms: Math.round(seconds * 1e4) / 10,
+        },
         'request',
       );
     }
@@ -44,14 +50,23 @@ export function createHttpApp(options: { logger: Logger; metrics: Metrics }) {
     // Hono's own HTTPException (e.g. a malformed JSON body) carries a 4xx status.
     const status = (error as { status?: number }).status;
     if (status === 400) return problemResponse('validation_failed', error.message || 'Malformed request', requestId);
-    if (status === 413) return problemResponse('payload_too_large', error.message || 'Request body too large', requestId);
+    if (status === 413)
+      return problemResponse('payload_too_large', error.message || 'Request body too large', requestId);
     (c.get('log') ?? logger).error({ err: error }, 'unhandled error');
     trace.getActiveSpan()?.recordException(error);
-    return problemResponse('internal', 'An unexpected error occurred; quote the request id when reporting it.', requestId);
+    return problemResponse(
+      'internal',
+      'An unexpected error occurred; quote the request id when reporting it.',
+      requestId,
+    );
   });
 
   app.notFound((c) =>
-    problemResponse('not_found', `No route for ${c.req.method} ${c.req.path}`, c.get('requestId') ?? requestIdFrom(undefined)),
+    problemResponse(
+      'not_found',
+      `No route for ${c.req.method} ${c.req.path}`,
+      c.get('requestId') ?? requestIdFrom(undefined),
+    ),
   );
 
   return app;

@@ -4,7 +4,10 @@ import { register } from 'node:module';
 
 const exporter = process.env.OTEL_TRACES_EXPORTER;
 const endpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
-const enabled = process.env.OTEL_SDK_DISABLED !== 'true' && exporter !== 'none' && (Boolean(endpoint) || (exporter !== undefined && exporter !== ''));
+const enabled =
+  process.env.OTEL_SDK_DISABLED !== 'true' &&
+  exporter !== 'none' &&
+  (Boolean(endpoint) || (exporter !== undefined && exporter !== ''));
 
 if (enabled) {
   register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);

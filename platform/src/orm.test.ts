@@ -6,7 +6,7 @@ import { createTestDatabase } from './testing.ts';
 class CreateWidget extends Migration {
   override async up() {
     this.addSql('CREATE TABLE widget.widget (id serial PRIMARY KEY, name text NOT NULL)');
-    this.addSql('INSERT INTO widget.widget (name) VALUES (\'first\')');
+    this.addSql("INSERT INTO widget.widget (name) VALUES ('first')");
   }
 }
 
@@ -26,7 +26,7 @@ describe('initOrm', () => {
       const rows = await connection.execute('SELECT name FROM widget.widget');
       expect(rows).toEqual([{ name: 'first' }]);
       const applied = await connection.execute('SELECT name FROM widget.mikro_orm_migrations');
-      expect(applied.map((row: { name: string }) => row.name)).toEqual(['CreateWidget']);
+      expect(applied.map((row) => row.name)).toEqual(['CreateWidget']);
     } finally {
       await Promise.all(orms.map((orm) => orm.close()));
     }

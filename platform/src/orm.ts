@@ -1,5 +1,5 @@
-import { Migrator } from '@mikro-orm/migrations';
 import type { Migration } from '@mikro-orm/migrations';
+import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { ensureDatabase, withAdvisoryLock } from './database.ts';
 

@@ -1,5 +1,5 @@
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 
 export type HttpServer = { server: Server; port: number; close: (timeoutMs: number) => Promise<void> };
@@ -11,7 +11,11 @@ export function listen(options: {
   hostname?: string;
 }): Promise<HttpServer> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: options.fetch, port: options.port, hostname: options.hostname ?? '0.0.0.0' }) as Server;
+    const server = serve({
+      fetch: options.fetch,
+      port: options.port,
+      hostname: options.hostname ?? '0.0.0.0',
+    }) as Server;
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;
     server.once('error', reject);

@@ -1,0 +1,82 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { EXCHANGES, QUEUES, ROUTING_KEYS } from '@ipp/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { type Amqp, createAmqp } from './amqp.ts';
+import { createLogger } from './logger.ts';
+import { createTestVhost } from './testing.ts';
+
+const run = promisify(execFile);
+const logger = createLogger({ service: 'amqp-test', level: 'silent' });
+const Ping = z.object({ message_id: z.uuid(), type: z.literal('image.processed'), n: z.number() });
+const ping = (n: number) => ({ message_id: randomUUID(), type: 'image.processed' as const, n });
+
+async function until<T>(probe: () => T | Promise<T>, timeoutMs = 10_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('createAmqp', () => {
+  let vhost: Awaited<ReturnType<typeof createTestVhost>>;
+  let amqp: Amqp;
+  const received: Array<{ n: number; attempt: number; finalAttempt: boolean }> = [];
+  const failuresBeforeSuccess = new Map<number, number>();
+
+  beforeAll(async () => {
+    vhost = await createTestVhost('amqp');
+    amqp = createAmqp({ url: vhost.url, logger, retryDelaysMs: [50, 100] });
+    amqp.consume(QUEUES.productEvents, Ping, async (message, delivery) => {
+      received.push({ n: message.n, attempt: delivery.attempt, finalAttempt: delivery.finalAttempt });
+      const failures = failuresBeforeSuccess.get(message.n) ?? 0;
+      if (delivery.attempt <= failures) throw new Error(`failing attempt ${delivery.attempt}`);
+    });
+    await amqp.connect();
+  });
+  afterAll(async () => {
+    await amqp?.close();
+    await vhost?.drop();
+  });
+
+  it('delivers a published message to its queue once and acks it', async () => {
+    await amqp.publish(EXCHANGES.events, ROUTING_KEYS.processed, ping(1));
+    await until(() => received.some((entry) => entry.n === 1));
+    await until(async () => (await amqp.queueStats(QUEUES.productEvents)).messages === 0);
+    expect(received.filter((entry) => entry.n === 1)).toEqual([{ n: 1, attempt: 1, finalAttempt: false }]);
+  });
+
+  it('retries a failing message through the delay queues with a growing attempt number', async () => {
+    failuresBeforeSuccess.set(2, 2);
+    await amqp.publish(EXCHANGES.events, ROUTING_KEYS.processed, ping(2));
+    await until(() => received.filter((entry) => entry.n === 2).length === 3);
+    expect(received.filter((entry) => entry.n === 2).map((entry) => entry.attempt)).toEqual([1, 2, 3]);
+    expect(received.find((entry) => entry.n === 2 && entry.attempt === 3)?.finalAttempt).toBe(true);
+  });
+
+  it('dead-letters a message that fails every attempt, and one that breaks its schema', async () => {
+    failuresBeforeSuccess.set(3, 99);
+    await amqp.publish(EXCHANGES.events, ROUTING_KEYS.processed, ping(3));
+    await amqp.publish(EXCHANGES.events, ROUTING_KEYS.processed, { message_id: randomUUID(), type: 'nonsense' });
+    const stats = await until(async () => {
+      const dead = await amqp.queueStats(QUEUES.deadLetter);
+      return dead.messages === 2 ? dead : undefined;
+    });
+    expect(stats.messages).toBe(2);
+    expect(received.filter((entry) => entry.n === 3)).toHaveLength(3);
+  });
+
+  it('reconnects by itself after the broker drops the connection and keeps consuming', async () => {
+    await run('rabbitmqctl', ['-q', 'close_all_connections', '-p', vhost.vhost, 'test: connection cut']);
+    await until(() => !amqp.isConnected(), 5_000);
+    await expect(amqp.publish(EXCHANGES.events, ROUTING_KEYS.processed, ping(4))).rejects.toThrow(/not connected/);
+    await until(() => amqp.isConnected(), 15_000);
+    await amqp.publish(EXCHANGES.events, ROUTING_KEYS.processed, ping(5));
+    await until(() => received.some((entry) => entry.n === 5));
+  });
+});
