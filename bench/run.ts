@@ -1,0 +1,35 @@
+// `npm run bench`: runs every benchmark in turn (each writes bench/results/<name>.json and .md),
+// then gathers the tables into bench/results/README.md. One name as argument runs just that one.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const here = import.meta.dirname;
+const all = ['gateway', 'search', 'pipeline-sharp', 'pipeline', 'worker-memory', 'ingest', 'tracing'];
+const chosen = process.argv.slice(2).length ? process.argv.slice(2) : all;
+const failed: string[] = [];
+
+for (const name of chosen) {
+  const file = join(here, `${name}.ts`);
+  if (!existsSync(file)) {
+    console.error(`bench/${name}.ts does not exist`);
+    failed.push(name);
+    continue;
+  }
+  console.log(`\n=== bench: ${name} ===`);
+  const result = spawnSync(process.execPath, [file], { stdio: 'inherit' });
+  if (result.status !== 0) failed.push(name);
+}
+
+const sections = all
+  .map((name) => join(here, 'results', `${name}.md`))
+  .filter((file) => existsSync(file))
+  .map((file) => readFileSync(file, 'utf8').trim());
+writeFileSync(
+  join(here, 'results', 'README.md'),
+  `# Benchmark results\n\nWritten by \`npm run bench\`; each section comes from bench/results/<name>.md.\n\n${sections.join('\n\n')}\n`,
+);
+if (failed.length) {
+  console.error(`failed: ${failed.join(', ')}`);
+  process.exit(1);
+}

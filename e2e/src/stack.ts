@@ -1,0 +1,100 @@
+// Starts the real service processes of the platform on free ports, against a database and a RabbitMQ
+// vhost of the test file's own, and stops them all. Tests then talk to the gateway only.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  createTestDatabase,
+  createTestVhost,
+  freePort,
+  type ServiceProcess,
+  startService,
+} from '@ipp/platform/testing';
+
+export type ServiceName = 'product' | 'upload' | 'image-worker' | 'health' | 'gateway';
+
+const entries: Record<ServiceName, URL> = {
+  product: new URL('../../services/product/src/main.ts', import.meta.url),
+  upload: new URL('../../services/upload/src/main.ts', import.meta.url),
+  'image-worker': new URL('../../services/image-worker/src/main.ts', import.meta.url),
+  health: new URL('../../services/health/src/main.ts', import.meta.url),
+  gateway: new URL('../../gateway/src/main.ts', import.meta.url),
+};
+
+export type Stack = Awaited<ReturnType<typeof startStack>>;
+
+/** Starts the named services (dependencies first, the gateway last) and returns the gateway's URL. */
+export async function startStack(options: { label: string; services: ServiceName[]; env?: Record<string, string> }) {
+  const database = await createTestDatabase(options.label);
+  const vhost = options.services.some((name) => name !== 'product' && name !== 'gateway')
+    ? await createTestVhost(options.label)
+    : undefined;
+  const storageDir = await mkdtemp(join(tmpdir(), `ipp-${options.label}-`));
+  const ports = {
+    web: await freePort(),
+    admin: await freePort(),
+    product: await freePort(),
+    upload: await freePort(),
+    health: await freePort(),
+    worker: await freePort(),
+  };
+  const gatewayUrl = `http://127.0.0.1:${ports.web}`;
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    ...(vhost ? { AMQP_URL: vhost.url } : {}),
+    STORAGE_DIR: storageDir,
+    PUBLIC_BASE_URL: gatewayUrl,
+    WEB_PORT: String(ports.web),
+    GATEWAY_ADMIN_PORT: String(ports.admin),
+    GATEWAY_ADMIN_URL: `http://127.0.0.1:${ports.admin}`,
+    PRODUCT_PORT: String(ports.product),
+    UPLOAD_PORT: String(ports.upload),
+    HEALTH_PORT: String(ports.health),
+    WORKER_PORT: String(ports.worker),
+    PRODUCT_SERVICE_URL: `http://127.0.0.1:${ports.product}`,
+    UPLOAD_SERVICE_URL: `http://127.0.0.1:${ports.upload}`,
+    HEALTH_SERVICE_URL: `http://127.0.0.1:${ports.health}`,
+    IMAGE_WORKER_URL: `http://127.0.0.1:${ports.worker}`,
+    FETCH_ALLOW_PRIVATE_NETWORKS: '127.0.0.0/8',
+    WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    RATE_LIMIT_POINTS: '100000',
+    RATE_LIMIT_UPLOAD_POINTS: '10000',
+    ...options.env,
+  };
+  const probe: Record<ServiceName, string> = {
+    product: `${env.PRODUCT_SERVICE_URL}/health/live`,
+    upload: `${env.UPLOAD_SERVICE_URL}/health/live`,
+    'image-worker': `${env.IMAGE_WORKER_URL}/health/live`,
+    health: `${env.HEALTH_SERVICE_URL}/health/live`,
+    gateway: `http://127.0.0.1:${env.GATEWAY_ADMIN_PORT}/health/live`,
+  };
+  const order: ServiceName[] = ['product', 'upload', 'image-worker', 'health', 'gateway'];
+  const running = new Map<ServiceName, ServiceProcess>();
+  const stop = async () => {
+    for (const name of [...running.keys()].reverse()) await running.get(name)?.stop();
+    await database.drop().catch(() => undefined);
+    await vhost?.drop().catch(() => undefined);
+    await rm(storageDir, { recursive: true, force: true });
+  };
+  try {
+    for (const name of order.filter((service) => options.services.includes(service))) {
+      running.set(name, await startService({ entry: entries[name], env, readyUrl: probe[name] }));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    gatewayUrl,
+    env,
+    storageDir,
+    databaseUrl: database.url,
+    amqpUrl: vhost?.url,
+    process: (name: ServiceName) => running.get(name),
+    /** Starts (another instance of) a service with extra env, e.g. a second worker. */
+    startExtra: (name: ServiceName, extraEnv: Record<string, string>) =>
+      startService({ entry: entries[name], env: { ...env, ...extraEnv }, readyUrl: probe[name] }),
+    stop,
+  };
+}
