@@ -1,0 +1,19 @@
+import { mountProbes } from '@ipp/platform';
+import { Hono } from 'hono';
+import type { GatewayMetrics } from './gateway-metrics.ts';
+import type { RateLimits } from './rate-limit.ts';
+
+/**
+ * The admin port's app: liveness, readiness (the rate-limit store; the upstream services are the
+ * health aggregator's business) and Prometheus metrics. Never mounted on the public port.
+ */
+export function createAdminApp(options: { version: string; metrics: GatewayMetrics; rateLimits: RateLimits }) {
+  const app = new Hono();
+  mountProbes(app, {
+    service: 'gateway',
+    version: options.version,
+    metrics: options.metrics,
+    checks: { rate_limit_store: options.rateLimits.check },
+  });
+  return app;
+}

@@ -1,0 +1,40 @@
+import { baseEnv, databaseEnv, httpUrl, loadConfig, port, positiveInt } from '@ipp/platform';
+import { z } from 'zod';
+
+const list = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
+
+/** The gateway's environment; names and defaults are ARCHITECTURE.md's contract. */
+export const gatewayEnv = {
+  ...baseEnv,
+  WEB_PORT: port(5000),
+  GATEWAY_ADMIN_PORT: port(5100),
+  PRODUCT_SERVICE_URL: httpUrl('http://127.0.0.1:5101'),
+  UPLOAD_SERVICE_URL: httpUrl('http://127.0.0.1:5102'),
+  HEALTH_SERVICE_URL: httpUrl('http://127.0.0.1:5103'),
+  RATE_LIMIT_POINTS: positiveInt(100),
+  RATE_LIMIT_DURATION_S: positiveInt(60),
+  RATE_LIMIT_UPLOAD_POINTS: positiveInt(10),
+  RATE_LIMIT_STORE: z.enum(['memory', 'redis', 'postgres']).default('memory'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  DATABASE_URL: databaseEnv.DATABASE_URL,
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).default(0),
+  API_KEYS: list,
+  CORS_ORIGINS: list,
+  GATEWAY_MAX_BODY_BYTES: positiveInt(1_048_576),
+  UPLOAD_MAX_BYTES: positiveInt(26_214_400),
+  GATEWAY_UPSTREAM_TIMEOUT_MS: positiveInt(30_000),
+};
+
+export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
+  return loadConfig(gatewayEnv, env);
+}

@@ -1,0 +1,208 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Logger, requestIdFrom } from '@ipp/platform';
+import { createApiKeyCheck, isWrite } from './api-keys.ts';
+import { clientAddress } from './client-address.ts';
+import type { StaticPage } from './docs.ts';
+import type { GatewayMetrics } from './gateway-metrics.ts';
+import { sendProblem } from './problem.ts';
+import { createUpstream, type ForwardContext, forward } from './proxy.ts';
+import type { Quota, RateLimits } from './rate-limit.ts';
+import { createCors, SECURITY_HEADERS } from './response-headers.ts';
+import { type Route, resolveRoute, type Upstream } from './routes.ts';
+
+export type GatewayOptions = {
+  upstreams: Record<Upstream, string>;
+  logger: Logger;
+  metrics: GatewayMetrics;
+  rateLimits: RateLimits;
+  docs: Record<string, StaticPage>;
+  apiKeys?: string[];
+  corsOrigins?: string[];
+  trustProxyHops?: number;
+  maxBodyBytes?: number;
+  uploadMaxBytes?: number;
+  upstreamTimeoutMs?: number;
+};
+
+function rateLimitHeaders(quota: Quota): Record<string, string> {
+  return {
+    'ratelimit-limit': String(quota.limit),
+    'ratelimit-remaining': String(quota.remaining),
+    'ratelimit-reset': String(quota.resetSeconds),
+  };
+}
+
+function firstValue(value: string | string[] | undefined) {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The public request handler: plain node:http on the hot path (no Web Request conversion), keep-alive
+ * upstream pools, one log line and one metrics observation per request.
+ */
+export function createGateway(options: GatewayOptions) {
+  const {
+    logger,
+    metrics,
+    rateLimits,
+    docs,
+    apiKeys = [],
+    trustProxyHops = 0,
+    maxBodyBytes = 1_048_576,
+    uploadMaxBytes = 26_214_400,
+    upstreamTimeoutMs = 30_000,
+  } = options;
+  const upstreams = {
+    product: createUpstream(options.upstreams.product),
+    upload: createUpstream(options.upstreams.upload),
+    health: createUpstream(options.upstreams.health),
+  };
+  const checkKey = createApiKeyCheck(apiKeys);
+  const cors = createCors(options.corsOrigins ?? []);
+
+  function record(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: Route,
+    context: ForwardContext,
+    client: string,
+    started: number,
+  ) {
+    const seconds = (performance.now() - started) / 1000;
+    // 499: the client went away before an answer (nginx's convention).
+    const status = res.headersSent ? res.statusCode : 499;
+    const upstream = route.kind === 'proxy' ? route.upstream : undefined;
+    if (upstream && context.failure && context.failure !== 'aborted' && context.failure !== 'too_large') {
+      metrics.upstreamFailed(upstream, context.failure);
+    }
+    metrics.observeHttp(req.method ?? 'GET', route.name, status, seconds);
+    logger.info(
+      {
+        request_id: context.requestId,
+        method: req.method,
+        route: route.name,
+        path: req.url?.split('?', 1)[0],
+        status,
+        duration_ms: Math.round(seconds * 10_000) / 10,
+        bytes_in: context.bytes.in,
+        bytes_out: context.bytes.out,
+        client,
+        upstream,
+        ...(context.failure ? { failure: context.failure } : {}),
+      },
+      'request',
+    );
+  }
+
+  function dispatch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: Route,
+    context: ForwardContext,
+    authorized: boolean,
+  ) {
+    if (route.kind === 'refused') {
+      const ambiguous = route.reason === 'ambiguous';
+      context.bytes.out += ambiguous
+        ? sendProblem(res, 'validation_failed', 'The path is not in canonical form', context.requestId)
+        : sendProblem(res, 'not_found', `No route for ${req.method} ${req.url?.split('?', 1)[0]}`, context.requestId);
+      return;
+    }
+    if (apiKeys.length > 0 && isWrite(req.method) && !authorized) {
+      context.bytes.out += sendProblem(
+        res,
+        'unauthorized',
+        'This request needs Authorization: Bearer <API key>',
+        context.requestId,
+        {
+          'www-authenticate': 'Bearer realm="api"',
+        },
+      );
+      return;
+    }
+    if (route.kind === 'docs') {
+      const page = docs[route.name];
+      if (!page || (req.method !== 'GET' && req.method !== 'HEAD')) {
+        context.bytes.out += sendProblem(
+          res,
+          'method_not_allowed',
+          `${req.method} is not allowed here`,
+          context.requestId,
+          { allow: 'GET, HEAD' },
+        );
+        return;
+      }
+      res.writeHead(200, {
+        'content-type': page.contentType,
+        'content-length': page.body.length,
+        'cache-control': 'public, max-age=300',
+      });
+      res.end(req.method === 'HEAD' ? undefined : page.body);
+      context.bytes.out += page.body.length;
+      return;
+    }
+    if (route.name === '/api/upload' && req.method === 'POST') context.maxBodyBytes = uploadMaxBytes;
+    forward(req, res, upstreams[route.upstream], context, upstreamTimeoutMs);
+  }
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const started = performance.now();
+    const requestId = requestIdFrom(firstValue(req.headers['x-request-id']));
+    const route = resolveRoute(req.url ?? '');
+    const address = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustProxyHops);
+    const trustedProto =
+      trustProxyHops > 0 ? firstValue(req.headers['x-forwarded-proto'])?.split(',', 1)[0]?.trim() : undefined;
+    const context: ForwardContext = {
+      requestId,
+      forwardedFor: address.chain,
+      forwardedProto: trustedProto || 'http',
+      maxBodyBytes,
+      bytes: { in: 0, out: 0 },
+    };
+    res.setHeader('x-request-id', requestId);
+    for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
+    res.once('close', () => record(req, res, route, context, address.client, started));
+    if (cors(req, res)) return;
+
+    const keyId = checkKey(req.headers.authorization);
+    if (route.kind === 'proxy' && route.upstream === 'health') {
+      dispatch(req, res, route, context, keyId !== undefined);
+      return;
+    }
+    const upload = route.name === '/api/upload' && req.method === 'POST';
+    rateLimits.consume(keyId ?? address.client, upload).then(
+      (quota) => {
+        if (res.destroyed) return;
+        const headers = rateLimitHeaders(quota);
+        for (const name in headers) res.setHeader(name, headers[name] as string);
+        if (!quota.allowed) {
+          metrics.refused(route.name);
+          context.bytes.out += sendProblem(
+            res,
+            'rate_limited',
+            `Rate limit exceeded; retry in ${quota.resetSeconds} s`,
+            requestId,
+            {
+              'retry-after': String(Math.max(1, quota.resetSeconds)),
+            },
+          );
+          return;
+        }
+        dispatch(req, res, route, context, keyId !== undefined);
+      },
+      (error: unknown) => {
+        // A limiter that fails outright must not take the API down with it.
+        logger.error({ err: error, request_id: requestId }, 'rate limiting failed; serving unlimited');
+        dispatch(req, res, route, context, keyId !== undefined);
+      },
+    );
+  };
+
+  return {
+    handle,
+    /** Drops the idle upstream connections (at shutdown). */
+    close: () => {
+      for (const upstream of Object.values(upstreams)) upstream.agent.destroy();
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { createLogger, exitOnStartupError, handleShutdown, listen, serviceVersion } from '@ipp/platform';
+import { createAdminApp } from './admin.ts';
+import { loadGatewayConfig } from './config.ts';
+import { renderDocs } from './docs.ts';
+import { createGateway } from './gateway.ts';
+import { createGatewayMetrics } from './gateway-metrics.ts';
+import { listenPublic } from './public-server.ts';
+import { createRateLimits } from './rate-limit.ts';
+
+async function main() {
+  const config = loadGatewayConfig();
+  const version = serviceVersion();
+  const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL });
+  const metrics = createGatewayMetrics();
+
+  const rateLimits = createRateLimits({
+    store: config.RATE_LIMIT_STORE,
+    points: config.RATE_LIMIT_POINTS,
+    durationS: config.RATE_LIMIT_DURATION_S,
+    uploadPoints: config.RATE_LIMIT_UPLOAD_POINTS,
+    redisUrl: config.REDIS_URL,
+    databaseUrl: config.DATABASE_URL,
+    logger,
+    onFallback: metrics.fellBack,
+  });
+
+  const gateway = createGateway({
+    upstreams: {
+      product: config.PRODUCT_SERVICE_URL,
+      upload: config.UPLOAD_SERVICE_URL,
+      health: config.HEALTH_SERVICE_URL,
+    },
+    logger,
+    metrics,
+    rateLimits,
+    docs: await renderDocs(version),
+    apiKeys: config.API_KEYS,
+    corsOrigins: config.CORS_ORIGINS,
+    trustProxyHops: config.TRUST_PROXY_HOPS,
+    maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
+    uploadMaxBytes: config.UPLOAD_MAX_BYTES,
+    upstreamTimeoutMs: config.GATEWAY_UPSTREAM_TIMEOUT_MS,
+  });
+
+  const publicServer = await listenPublic(gateway.handle, { port: config.WEB_PORT });
+  const admin = await listen({
+    fetch: createAdminApp({ version, metrics, rateLimits }).fetch,
+    port: config.GATEWAY_ADMIN_PORT,
+  });
+  logger.info(
+    {
+      port: publicServer.port,
+      admin_port: admin.port,
+      rate_limit_store: config.RATE_LIMIT_STORE,
+      api_keys: config.API_KEYS.length,
+    },
+    'gateway listening',
+  );
+
+  handleShutdown({
+    logger,
+    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    closers: [
+      { name: 'public server', close: () => publicServer.close(config.SHUTDOWN_TIMEOUT_MS) },
+      { name: 'admin server', close: () => admin.close(1000) },
+      { name: 'upstream connections', close: async () => gateway.close() },
+      { name: 'rate-limit store', close: () => rateLimits.close() },
+    ],
+  });
+}
+
+main().catch((error: unknown) => exitOnStartupError('gateway', error));

@@ -1,0 +1,180 @@
+import type { Logger } from '@ipp/platform';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import {
+  type RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterPostgres,
+  RateLimiterRedis,
+  RateLimiterRes,
+} from 'rate-limiter-flexible';
+
+export type RateLimitStore = 'memory' | 'redis' | 'postgres';
+export type Quota = { allowed: boolean; limit: number; remaining: number; resetSeconds: number };
+export type RateLimits = {
+  /** Takes one point from the client's general budget and, for an upload, from its upload budget. */
+  consume: (client: string, upload: boolean) => Promise<Quota>;
+  /** Resolves when the store answers; rejects when it does not (requests then count on the fallback). */
+  check: () => Promise<void>;
+  close: () => Promise<void>;
+};
+
+export type RateLimitOptions = {
+  store?: RateLimitStore;
+  points?: number;
+  durationS?: number;
+  uploadPoints?: number;
+  redisUrl?: string;
+  databaseUrl?: string;
+  logger: Logger;
+  /** Called whenever a request is counted by the in-memory fallback because the store failed. */
+  onFallback?: () => void;
+};
+
+/** The in-memory limiter that answers while the shared store fails, saying so (at most every 10 s). */
+class FallbackLimiter extends RateLimiterMemory {
+  notify: () => void = () => undefined;
+  override consume(key: string | number, points?: number, options?: { [key: string]: unknown }) {
+    this.notify();
+    return super.consume(key, points, options);
+  }
+}
+
+function quotaFrom(result: RateLimiterRes, limit: number, allowed: boolean): Quota {
+  return { allowed, limit, remaining: result.remainingPoints, resetSeconds: Math.ceil(result.msBeforeNext / 1000) };
+}
+
+function take(limiter: RateLimiterAbstract, limit: number, key: string): Promise<Quota> {
+  return limiter.consume(key).then(
+    (result) => quotaFrom(result, limit, true),
+    (reason: unknown) => {
+      if (reason instanceof RateLimiterRes) return quotaFrom(reason, limit, false);
+      throw reason;
+    },
+  );
+}
+
+export function createRateLimits(options: RateLimitOptions): RateLimits {
+  const { store = 'memory', points = 100, durationS = 60, uploadPoints = 10, logger } = options;
+  let lastWarning = 0;
+  const notify = () => {
+    options.onFallback?.();
+    const now = Date.now();
+    if (now - lastWarning < 10_000) return;
+    lastWarning = now;
+    logger.warn({ store }, 'rate-limit store failed; counting in memory until it is back');
+  };
+  const budget = (name: string, limit: number) => {
+    const fallback = new FallbackLimiter({ points: limit, duration: durationS });
+    fallback.notify = notify;
+    return { name, limit, fallback, keyPrefix: `gateway:${name}` };
+  };
+  const budgets = [budget('general', points), budget('upload', uploadPoints)] as const;
+
+  let limiters: RateLimiterAbstract[];
+  let check: () => Promise<void>;
+  let close: () => Promise<void>;
+
+  if (store === 'redis') {
+    const client = new Redis(options.redisUrl ?? 'redis://127.0.0.1:6379', {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+    });
+    client.on('error', () => notify());
+    limiters = budgets.map(
+      (entry) =>
+        new RateLimiterRedis({
+          storeClient: client,
+          points: entry.limit,
+          duration: durationS,
+          keyPrefix: entry.keyPrefix,
+          insuranceLimiter: entry.fallback,
+        }),
+    );
+    check = async () => void (await client.ping());
+    close = async () => void client.disconnect();
+  } else if (store === 'postgres') {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10, connectionTimeoutMillis: 2000 });
+    pool.on('error', () => notify());
+    limiters = createPostgresLimiters(pool, budgets, durationS);
+    const table = ensureTable(pool, logger);
+    check = async () => {
+      await pool.query('SELECT 1 FROM gateway.rate_limits LIMIT 1');
+    };
+    close = async () => {
+      table.stop();
+      await pool.end();
+    };
+  } else {
+    limiters = budgets.map((entry) => new RateLimiterMemory({ points: entry.limit, duration: durationS }));
+    check = async () => undefined;
+    close = async () => undefined;
+  }
+
+  const [general, upload] = limiters as [RateLimiterAbstract, RateLimiterAbstract];
+  return {
+    consume: async (client, isUpload) => {
+      const quota = await take(general, points, client);
+      return quota.allowed && isUpload ? take(upload, uploadPoints, client) : quota;
+    },
+    check,
+    close,
+  };
+}
+
+/** Both budgets share one table in the gateway's own schema, created by `ensureTable`. */
+function createPostgresLimiters(
+  pool: pg.Pool,
+  budgets: readonly { limit: number; keyPrefix: string; fallback: RateLimiterMemory }[],
+  durationS: number,
+) {
+  return budgets.map(
+    (entry) =>
+      new RateLimiterPostgres({
+        storeClient: pool,
+        storeType: 'pool',
+        schemaName: 'gateway',
+        tableName: 'rate_limits',
+        tableCreated: true,
+        points: entry.limit,
+        duration: durationS,
+        keyPrefix: entry.keyPrefix,
+        insuranceLimiter: entry.fallback,
+      }),
+  );
+}
+
+// 23505 / 42P06 / 42P07: another replica created the schema or table at the same moment.
+const ALREADY_CREATED = new Set(['23505', '42P06', '42P07']);
+
+/** Creates the schema and table, retrying every 2 s while the database is unreachable. */
+function ensureTable(pool: pg.Pool, logger: Logger) {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const statements = [
+    'CREATE SCHEMA IF NOT EXISTS gateway',
+    'CREATE TABLE IF NOT EXISTS gateway.rate_limits (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire bigint)',
+  ];
+  const attempt = async () => {
+    try {
+      for (const statement of statements) {
+        await pool.query(statement).catch((error: { code?: string }) => {
+          if (!ALREADY_CREATED.has(error.code ?? '')) throw error;
+        });
+      }
+    } catch (error) {
+      if (stopped) return;
+      logger.warn({ err: error }, 'rate-limit table not created yet; retrying');
+      timer = setTimeout(attempt, 2000);
+      timer.unref();
+    }
+  };
+  void attempt();
+  return {
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/** Where a public path goes: one of the upstream services, the gateway's own docs, or nowhere. */
+export type Upstream = 'product' | 'upload' | 'health';
+export type Route =
+  | { kind: 'proxy'; upstream: Upstream; name: string }
+  | { kind: 'docs'; name: string }
+  | { kind: 'refused'; reason: 'ambiguous' | 'not_found'; name: string };
+
+// Tried in order: `exact` matches the path itself, `below` anything under it, `tree` both.
+const TABLE: { path: string; match: 'exact' | 'below' | 'tree'; upstream: Upstream }[] = [
+  { path: '/api/products', match: 'tree', upstream: 'product' },
+  { path: '/api/upload', match: 'exact', upstream: 'upload' },
+  { path: '/api/uploads', match: 'tree', upstream: 'upload' },
+  { path: '/api/status', match: 'below', upstream: 'upload' },
+  { path: '/files', match: 'below', upstream: 'upload' },
+  { path: '/health', match: 'tree', upstream: 'health' },
+];
+const DOCS = new Set(['/api/openapi.json', '/api/docs']);
+
+// Anything an upstream might resolve differently from us: dot segments, encoded dots, slashes,
+// backslashes or NULs, empty segments. (Node's parser already refuses raw control characters.)
+const AMBIGUOUS = /(^|\/)\.\.?(\/|$)|%2e|%2f|%5c|%00|\\|\/\//i;
+
+/** The path part of a request target, or undefined when the target is not origin-form (`/…`). */
+export function pathOf(target: string): string | undefined {
+  if (target.charCodeAt(0) !== 47) return undefined;
+  const query = target.indexOf('?');
+  return query === -1 ? target : target.slice(0, query);
+}
+
+/** Matches a raw request target against the routing table; the path is forwarded unchanged. */
+export function resolveRoute(target: string): Route {
+  const path = pathOf(target);
+  if (path === undefined || AMBIGUOUS.test(path)) return { kind: 'refused', reason: 'ambiguous', name: 'refused' };
+  if (DOCS.has(path)) return { kind: 'docs', name: path };
+  for (const rule of TABLE) {
+    if (!path.startsWith(rule.path)) continue;
+    const exact = path.length === rule.path.length;
+    const below = !exact && path.charCodeAt(rule.path.length) === 47;
+    if ((exact && rule.match !== 'below') || (below && rule.match !== 'exact')) {
+      return { kind: 'proxy', upstream: rule.upstream, name: exact ? rule.path : `${rule.path}/*` };
+    }
+  }
+  return { kind: 'refused', reason: 'not_found', name: 'unmatched' };
+}
