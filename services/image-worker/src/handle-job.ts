@@ -1,0 +1,93 @@
+import { EXCHANGES, type ImageProcessJob, ROUTING_KEYS } from '@ipp/contracts';
+import type { Logger } from '@ipp/platform';
+import { type Delivery, TransientError } from '@ipp/platform/amqp';
+import { withSpan } from '@ipp/platform/telemetry';
+import { failedEvent, outputKeys, processedEvent } from './events.ts';
+import { processImage } from './process-image.ts';
+import { ProcessingError, transient } from './processing-error.ts';
+import type { Storage } from './storage.ts';
+import type { WorkerMetrics } from './worker-metrics.ts';
+
+export type JobHandlerDependencies = {
+  download: (url: string) => Promise<Buffer>;
+  storage: Storage;
+  publish: (exchange: string, routingKey: string, message: { message_id: string; type: string }) => Promise<void>;
+  metrics: WorkerMetrics;
+  logger: Logger;
+  publicBaseUrl: string;
+  maxPixels: number;
+  maxBytes: number;
+};
+
+/**
+ * One job: fetch, process, store under keys derived from the item, publish `image.processed`. A
+ * permanent failure publishes `image.failed` and is acked; a transient one is thrown back for a delayed
+ * retry, except on the last attempt, which reports `image.failed` (permanent: false) instead.
+ */
+export function createJobHandler(dependencies: JobHandlerDependencies) {
+  const { storage, metrics, publicBaseUrl } = dependencies;
+
+  async function process(job: ImageProcessJob) {
+    const stopFetch = metrics.fetchSeconds.startTimer();
+    const input = await withSpan('image.fetch', { 'image.source': job.source.kind }, () =>
+      job.source.kind === 'url'
+        ? dependencies.download(job.source.url)
+        : storage.readUpload(job.source.key, dependencies.maxBytes),
+    );
+    stopFetch();
+    const stopProcess = metrics.processSeconds.startTimer();
+    const result = await withSpan('image.process', { 'image.input_bytes': input.length }, () =>
+      processImage(input, job.options, { maxPixels: dependencies.maxPixels }),
+    );
+    stopProcess({ format: result.format });
+    const keys = outputKeys(job, result.format);
+    await storage.write(keys.output, result.data);
+    await storage.write(keys.thumbnail, result.thumbnail);
+    const event = processedEvent(
+      job,
+      {
+        outputKey: keys.output,
+        thumbnailKey: keys.thumbnail,
+        width: result.width,
+        height: result.height,
+        format: result.format,
+        inputBytes: input.length,
+        outputBytes: result.data.length,
+      },
+      publicBaseUrl,
+    );
+    await dependencies.publish(EXCHANGES.events, ROUTING_KEYS.processed, event);
+    metrics.inputBytes.inc(input.length);
+    metrics.outputBytes.inc(result.data.length);
+  }
+
+  return async (job: ImageProcessJob, delivery: Delivery) => {
+    const log = dependencies.logger.child({
+      request_id: job.request_id,
+      item_id: job.item_id,
+      attempt: delivery.attempt,
+    });
+    metrics.consumed.inc();
+    try {
+      await process(job);
+      metrics.succeeded.inc();
+      log.info('image processed');
+    } catch (error) {
+      const failure = asProcessingError(error);
+      if (!failure.permanent && !delivery.finalAttempt) {
+        metrics.retried.inc({ code: failure.code });
+        throw new TransientError(failure.message, { cause: error });
+      }
+      log.warn({ code: failure.code, permanent: failure.permanent, err: error }, 'image failed');
+      await dependencies.publish(EXCHANGES.events, ROUTING_KEYS.failed, failedEvent(job, failure, publicBaseUrl));
+      metrics.failed.inc({ code: failure.code, permanent: String(failure.permanent) });
+    }
+  };
+}
+
+/** Anything unexpected (a full disk, the broker gone while publishing) is worth another attempt. */
+function asProcessingError(error: unknown): ProcessingError {
+  if (error instanceof ProcessingError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return transient('internal_error', `processing failed: ${message}`, error);
+}

@@ -1,0 +1,77 @@
+import { availableParallelism } from 'node:os';
+import { ImageProcessJobSchema, QUEUES } from '@ipp/contracts';
+import {
+  createHttpApp,
+  createLogger,
+  createMetrics,
+  exitOnStartupError,
+  handleShutdown,
+  listen,
+  loadConfig,
+  mountProbes,
+  serviceVersion,
+} from '@ipp/platform';
+import { createAmqp } from '@ipp/platform/amqp';
+import { workerEnv } from './config.ts';
+import { createSourceFetcher } from './fetch-source.ts';
+import { createJobHandler } from './handle-job.ts';
+import { configureSharp } from './process-image.ts';
+import { createStorage } from './storage.ts';
+import { createWorkerMetrics } from './worker-metrics.ts';
+
+const SERVICE = 'image-worker';
+
+async function main() {
+  const config = loadConfig(workerEnv);
+  const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
+  const metrics = createMetrics(SERVICE);
+  configureSharp({ imagesInFlight: config.WORKER_CONCURRENCY, cores: availableParallelism() });
+
+  const storage = createStorage(config.STORAGE_DIR);
+  const fetcher = createSourceFetcher({
+    policy: config.FETCH_ALLOW_PRIVATE_NETWORKS,
+    timeoutMs: config.FETCH_TIMEOUT_MS,
+    maxBytes: config.FETCH_MAX_BYTES,
+    maxRedirects: config.FETCH_MAX_REDIRECTS,
+  });
+  const amqp = createAmqp({ url: config.AMQP_URL, logger, prefetch: config.WORKER_CONCURRENCY });
+  amqp.consume(
+    QUEUES.jobs,
+    ImageProcessJobSchema,
+    createJobHandler({
+      download: fetcher.download,
+      storage,
+      publish: amqp.publish,
+      metrics: createWorkerMetrics(metrics.registry),
+      logger,
+      publicBaseUrl: config.PUBLIC_BASE_URL,
+      maxPixels: config.IMAGE_MAX_PIXELS,
+      maxBytes: config.FETCH_MAX_BYTES,
+    }),
+  );
+  // Without a broker the probes still answer (ready: false) while the connection keeps retrying.
+  await amqp.connect({ wait: false });
+
+  const app = createHttpApp({ logger, metrics });
+  mountProbes(app, {
+    service: SERVICE,
+    version: serviceVersion(),
+    checks: { rabbitmq: () => amqp.check(), storage: () => storage.checkWritable() },
+    metrics,
+  });
+  const server = await listen({ fetch: app.fetch, port: config.WORKER_PORT });
+  logger.info({ port: server.port, concurrency: config.WORKER_CONCURRENCY }, 'image worker started');
+
+  handleShutdown({
+    logger,
+    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    closers: [
+      // Stops taking jobs and lets the in-flight ones finish; unfinished ones go back to the queue.
+      { name: 'amqp', close: () => amqp.close(config.SHUTDOWN_TIMEOUT_MS) },
+      { name: 'fetcher', close: () => fetcher.close() },
+      { name: 'http', close: () => server.close(1000) },
+    ],
+  });
+}
+
+main().catch((error) => exitOnStartupError(SERVICE, error));
