@@ -1,0 +1,7 @@
+import type { MigrationClass } from '@ipp/platform/orm';
+import { Migration20261128130000CreateProducts } from './Migration20261128130000CreateProducts.ts';
+
+/** Every committed migration, applied in key order by initOrm. */
+export const migrations: Record<string, MigrationClass> = {
+  Migration20261128130000CreateProducts,
+};

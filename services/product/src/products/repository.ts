@@ -1,0 +1,73 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { containsPattern, SEARCH_TEXT_SEPARATOR } from './search-pattern.ts';
+
+// Hand-written SQL for what the ORM cannot say well: trigram search, the maintained count, upserts.
+// MikroORM inlines `?` parameters as escaped literals (arrays as lists, hence `ARRAY[?]`).
+
+function matchCondition(search: string) {
+  const pattern = containsPattern(search);
+  // One trigram index covers `search_text`; a term spanning the separator needs the per-column check too.
+  if (search.includes(SEARCH_TEXT_SEPARATOR)) {
+    return {
+      sql: 'search_text LIKE lower(?) AND (lower(serial_number) LIKE lower(?) OR lower(name) LIKE lower(?))',
+      params: [pattern, pattern, pattern],
+    };
+  }
+  return { sql: 'search_text LIKE lower(?)', params: [pattern] };
+}
+
+/** Exact number of products, or of those matching `search`. */
+export async function countProducts(em: EntityManager, search: string | undefined): Promise<number> {
+  if (!search) {
+    const rows = await em.execute<{ total: string }[]>('SELECT total FROM product.product_count');
+    return Number(rows[0]?.total ?? 0);
+  }
+  const match = matchCondition(search);
+  const rows = await em.execute<{ total: string }[]>(
+    `SELECT count(*) AS total FROM product.products WHERE ${match.sql}`,
+    match.params,
+  );
+  return Number(rows[0]?.total ?? 0);
+}
+
+/**
+ * Ids of one page in id order. A page in the second half is read backwards from the end, so the last
+ * page of a million rows costs what the first does.
+ */
+export async function pageProductIds(
+  em: EntityManager,
+  options: { search: string | undefined; offset: number; limit: number; total: number },
+): Promise<number[]> {
+  const { offset, limit, total } = options;
+  const match = options.search ? matchCondition(options.search) : { sql: 'true', params: [] };
+  const end = Math.min(offset + limit, total);
+  const fromEnd = offset > total / 2;
+  const rows = await em.execute<{ id: string }[]>(
+    `SELECT id FROM product.products WHERE ${match.sql} ORDER BY id ${fromEnd ? 'DESC' : 'ASC'} LIMIT ? OFFSET ?`,
+    fromEnd ? [...match.params, end - offset, total - end] : [...match.params, limit, offset],
+  );
+  const ids = rows.map((row) => Number(row.id));
+  return fromEnd ? ids.reverse() : ids;
+}
+
+export type EnsuredRow = { id: number; serial_number: string; name: string };
+
+/**
+ * Finds or creates every product by serial number in one statement. `DO UPDATE` (a no-op write) rather
+ * than `DO NOTHING` so rows created by a concurrent transaction are returned too; existing names are kept.
+ */
+export async function upsertBySerialNumber(
+  em: EntityManager,
+  products: { serial_number: string; name: string }[],
+): Promise<EnsuredRow[]> {
+  const rows = await em.execute<{ id: string; serial_number: string; name: string }[]>(
+    `INSERT INTO product.products (serial_number, name)
+     SELECT DISTINCT ON (serial_number) serial_number, name
+     FROM unnest(ARRAY[?]::text[], ARRAY[?]::text[]) WITH ORDINALITY AS input (serial_number, name, position)
+     ORDER BY serial_number, position
+     ON CONFLICT (serial_number) DO UPDATE SET serial_number = excluded.serial_number
+     RETURNING id, serial_number, name`,
+    [products.map((product) => product.serial_number), products.map((product) => product.name)],
+  );
+  return rows.map((row) => ({ id: Number(row.id), serial_number: row.serial_number, name: row.name }));
+}
