@@ -71,6 +71,7 @@ export function createGateway(options: GatewayOptions) {
     const seconds = (performance.now() - started) / 1000;
     // 499: the client went away before an answer (nginx's convention).
     const status = res.headersSent ? res.statusCode : 499;
+    if (!res.writableFinished) context.failure ??= 'aborted';
     const upstream = route.kind === 'proxy' ? route.upstream : undefined;
     if (upstream && context.failure && context.failure !== 'aborted' && context.failure !== 'too_large') {
       metrics.upstreamFailed(upstream, context.failure);

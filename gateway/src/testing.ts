@@ -36,7 +36,8 @@ export function echo(name: string) {
   };
 }
 
-type TestGatewayOptions = Partial<Omit<GatewayOptions, 'logger' | 'metrics' | 'rateLimits'>> & {
+type TestGatewayOptions = Partial<Omit<GatewayOptions, 'logger' | 'metrics' | 'rateLimits' | 'upstreams'>> & {
+  upstreams?: Partial<GatewayOptions['upstreams']>;
   rateLimit?: Omit<RateLimitOptions, 'logger'>;
 };
 
