@@ -1,0 +1,173 @@
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ImageProcessJob } from '@ipp/contracts';
+import { createTestVhost, freePort, type ServiceProcess, startService } from '@ipp/platform/testing';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectTestBroker, type Event, waitFor } from './testing/broker.ts';
+import { serveBytes, startImageServer } from './testing/image-server.ts';
+import { photoJpeg, pngDeclaring } from './testing/images.ts';
+
+let vhost: Awaited<ReturnType<typeof createTestVhost>>;
+let broker: Awaited<ReturnType<typeof connectTestBroker>>;
+let server: Awaited<ReturnType<typeof startImageServer>>;
+let storageDir: string;
+const workers: ServiceProcess[] = [];
+
+beforeAll(async () => {
+  vhost = await createTestVhost('image_worker');
+  broker = await connectTestBroker(vhost.url);
+  storageDir = await mkdtemp(path.join(tmpdir(), 'image-worker-main-'));
+  const photo = await photoJpeg(600, 400, { orientation: 6 });
+  server = await startImageServer({
+    '/photo.jpg': serveBytes(photo, 'image/jpeg'),
+    // Slow enough that a batch is still in flight when a worker is stopped.
+    '/slow-photo.jpg': (_request, response) => {
+      setTimeout(() => serveBytes(photo, 'image/jpeg')(_request, response), 250);
+    },
+    '/bomb.png': serveBytes(await pngDeclaring(20_000, 20_000), 'image/png'),
+    '/page.html': serveBytes(Buffer.from('<html>oops</html>'), 'text/html'),
+    '/to-metadata': (_request, response) => response.writeHead(302, { location: 'http://169.254.169.254/' }).end(),
+  });
+});
+
+afterAll(async () => {
+  await Promise.all(workers.map((worker) => worker.stop('SIGKILL')));
+  await Promise.all([broker?.close(), server?.close()]);
+  await vhost?.drop();
+  await rm(storageDir, { recursive: true, force: true });
+});
+
+async function startWorker() {
+  const port = await freePort();
+  const worker = await startService({
+    entry: new URL('./main.ts', import.meta.url),
+    env: {
+      AMQP_URL: vhost.url,
+      STORAGE_DIR: storageDir,
+      WORKER_PORT: String(port),
+      WORKER_CONCURRENCY: '2',
+      FETCH_ALLOW_PRIVATE_NETWORKS: '127.0.0.0/8',
+      PUBLIC_BASE_URL: 'http://localhost:5000',
+    },
+    readyUrl: `http://127.0.0.1:${port}/health/ready`,
+  });
+  workers.push(worker);
+  return { ...worker, metricsUrl: `http://127.0.0.1:${port}/metrics` };
+}
+
+function jobs(count: number, source: (index: number) => ImageProcessJob['source']): ImageProcessJob[] {
+  const requestId = crypto.randomUUID();
+  return Array.from({ length: count }, (_, index) => ({
+    message_id: crypto.randomUUID(),
+    type: 'image.process',
+    version: 1,
+    occurred_at: new Date().toISOString(),
+    request_id: requestId,
+    item_id: crypto.randomUUID(),
+    source: source(index),
+    options: { quality: 50, format: 'original', max_width: null, max_height: null },
+    product: { id: null, serial_number: `SKU-${index}`, name: 'Item' },
+  }));
+}
+
+const eventsFor = (batch: ImageProcessJob[]) => {
+  const items = new Set(batch.map((job) => job.item_id));
+  return broker.events.filter((event) => items.has(event.item_id));
+};
+const settled = (batch: ImageProcessJob[]) =>
+  new Set(eventsFor(batch).map((event) => event.item_id)).size === batch.length;
+
+/** Every item has exactly one output and one thumbnail on disk, whole, and one event id per item. */
+async function expectExactlyOneOutputPerItem(batch: ImageProcessJob[]) {
+  const folder = path.join(storageDir, 'outputs', batch[0]?.request_id ?? '');
+  const files = (await readdir(folder)).sort();
+  const expected = batch.flatMap((job) => [`${job.item_id}.jpg`, `${job.item_id}.thumb.webp`]).sort();
+  expect(files).toEqual(expected);
+  for (const file of files) expect((await sharp(path.join(folder, file)).metadata()).width).toBeGreaterThan(0);
+  const idsPerItem = new Map<string, Set<string>>();
+  for (const event of eventsFor(batch)) {
+    expect(event.type).toBe('image.processed');
+    idsPerItem.set(event.item_id, (idsPerItem.get(event.item_id) ?? new Set()).add(event.message_id));
+  }
+  for (const ids of idsPerItem.values()) expect(ids.size).toBe(1);
+}
+
+async function consumed(metricsUrl: string) {
+  const text = await (await fetch(metricsUrl)).text();
+  return Number(/^image_jobs_consumed_total\{[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
+}
+
+describe('image worker process', () => {
+  it('processes URL and uploaded-file jobs into oriented outputs and image.processed events', async () => {
+    const worker = await startWorker();
+    await mkdir(path.join(storageDir, 'uploads'), { recursive: true });
+    const uploadKey = `uploads/${crypto.randomUUID()}.png`;
+    await writeFile(
+      path.join(storageDir, uploadKey),
+      await sharp({ create: { width: 50, height: 40, channels: 4, background: '#0f08' } })
+        .png()
+        .toBuffer(),
+    );
+    const batch = [
+      ...jobs(1, () => ({ kind: 'url', url: server.url('/photo.jpg') })),
+      ...jobs(1, () => ({ kind: 'file', key: uploadKey })),
+    ];
+    await broker.publish(batch);
+    await waitFor(() => settled(batch), 15_000, 'both items');
+    const [fromUrl, fromFile] = batch.map((job) => eventsFor([job])[0] as Event);
+    expect(fromUrl).toMatchObject({ type: 'image.processed', width: 400, height: 600, format: 'jpeg' });
+    expect(fromFile).toMatchObject({ type: 'image.processed', width: 50, height: 40, format: 'png' });
+    expect(fromFile?.input_url).toBe(`http://localhost:5000/files/${uploadKey}`);
+    await worker.stop();
+  });
+
+  it('fails each bad source with a permanent image.failed while the good ones complete', async () => {
+    const worker = await startWorker();
+    const paths = ['/photo.jpg', '/missing.jpg', '/page.html', '/bomb.png', '/to-metadata'];
+    const batch = jobs(paths.length, (index) => ({ kind: 'url', url: server.url(paths[index] ?? '') }));
+    batch.push(...jobs(1, () => ({ kind: 'url', url: 'http://[::ffff:169.254.169.254]/latest/meta-data/' })));
+    await broker.publish(batch);
+    await waitFor(() => settled(batch), 15_000, 'every item');
+    const outcome = batch.map((job) => {
+      const event = eventsFor([job])[0];
+      return event?.type === 'image.failed' ? [event.code, event.permanent] : [event?.type];
+    });
+    expect(outcome).toEqual([
+      ['image.processed'],
+      ['source_not_found', true],
+      ['not_an_image', true],
+      ['too_many_pixels', true],
+      ['blocked_address', true],
+      ['blocked_address', true],
+    ]);
+    await worker.stop();
+  });
+
+  it('shares the queue between two workers and finishes in-flight jobs on SIGTERM, exiting 0', async () => {
+    const [first, second] = await Promise.all([startWorker(), startWorker()]);
+    expect(await broker.consumers()).toBe(2);
+    const batch = jobs(10, () => ({ kind: 'url', url: server.url('/slow-photo.jpg') }));
+    await broker.publish(batch);
+    await waitFor(() => eventsFor(batch).length >= 2, 15_000, 'the first results');
+    expect(await consumed(first.metricsUrl)).toBeGreaterThan(0);
+    expect(await consumed(second.metricsUrl)).toBeGreaterThan(0);
+    expect(await first.stop('SIGTERM')).toBe(0);
+    await waitFor(() => settled(batch), 20_000, 'the whole batch');
+    await expectExactlyOneOutputPerItem(batch);
+    await second.stop();
+  });
+
+  it('completes every job exactly once after a worker is SIGKILLed mid-batch and a new one starts', async () => {
+    const doomed = await startWorker();
+    const batch = jobs(12, () => ({ kind: 'url', url: server.url('/slow-photo.jpg') }));
+    await broker.publish(batch);
+    await waitFor(() => eventsFor(batch).length >= 3, 15_000, 'the first results');
+    await doomed.stop('SIGKILL');
+    expect(settled(batch)).toBe(false);
+    await startWorker();
+    await waitFor(() => settled(batch), 30_000, 'the whole batch');
+    await expectExactlyOneOutputPerItem(batch);
+  });
+});
