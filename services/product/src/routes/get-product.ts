@@ -6,7 +6,7 @@ import type { ProductRouter } from './router.ts';
 /** GET /api/products/:id */
 export function getProductRoute(router: ProductRouter) {
   router.app.get('/api/products/:id', async (c) => {
-    const id = parseInput(ProductIdSchema, c.req.param('id'));
+    const id = parseInput(ProductIdSchema, c.req.param('id'), 'id');
     return c.json(await getProduct(router.em(), id));
   });
 }

@@ -4,21 +4,21 @@ import type { Context } from 'hono';
 import type { z } from 'zod';
 
 /** Every zod issue as a field error; unknown keys get one error each, at their own path. */
-function fieldErrorsOf(error: z.ZodError): FieldError[] {
+function fieldErrorsOf(error: z.ZodError, root: string): FieldError[] {
   return error.issues.flatMap((issue) => {
     const path = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ path: [path, key].filter(Boolean).join('.'), message: 'unknown field' }));
     }
-    return [{ path: path || 'body', message: issue.message }];
+    return [{ path: path || root, message: issue.message }];
   });
 }
 
-/** Parses `value` with `schema`, or throws a 400 naming every invalid field. */
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+/** Parses `value` with `schema`, or throws a 400 naming every invalid field (`root` names the value itself). */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, root = 'body'): z.infer<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const errors = fieldErrorsOf(result.error);
+  const errors = fieldErrorsOf(result.error, root);
   const detail =
     errors.length === 1 ? `${errors[0]?.path}: ${errors[0]?.message}` : `${errors.length} fields are invalid`;
   throw new AppError('validation_failed', detail, { errors });
