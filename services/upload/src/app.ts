@@ -1,0 +1,29 @@
+import { type AppEnv, createHttpApp, type Logger, type Metrics } from '@ipp/platform';
+import type { Hono } from 'hono';
+import type { Pool } from './database.ts';
+import { mountFilesRoute } from './files-route.ts';
+import type { ProductClient } from './product-client.ts';
+import { mountStatusRoutes } from './status-routes.ts';
+import type { Storage } from './storage.ts';
+import { mountUploadRoute } from './upload-route.ts';
+
+export type AppOptions = {
+  logger: Logger;
+  metrics: Metrics;
+  pool: Pool;
+  storage: Storage;
+  products: ProductClient;
+  publicBaseUrl: string;
+  maxBytes: number;
+  maxRows: number;
+  onAccepted: () => void;
+};
+
+/** Every public route of the upload service on one Hono app (probes are mounted by main). */
+export function createUploadApp(options: AppOptions): Hono<AppEnv> {
+  const app = createHttpApp({ logger: options.logger, metrics: options.metrics });
+  mountUploadRoute(app, options);
+  mountStatusRoutes(app, options);
+  mountFilesRoute(app, options);
+  return app;
+}

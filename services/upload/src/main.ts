@@ -1,0 +1,108 @@
+import {
+  createLogger,
+  createMetrics,
+  exitOnStartupError,
+  handleShutdown,
+  listen,
+  mountProbes,
+  serviceVersion,
+} from '@ipp/platform';
+import { createAmqp } from '@ipp/platform/amqp';
+import { initOrm } from '@ipp/platform/orm';
+import { createUploadApp } from './app.ts';
+import { loadUploadConfig } from './config.ts';
+import { createPool } from './database.ts';
+import { consumeImageEvents } from './event-consumer.ts';
+import { migrations } from './migrations/index.ts';
+import { createOutboxRelay } from './outbox-relay.ts';
+import { createProductClient } from './product-client.ts';
+import { createStorage } from './storage.ts';
+import { createUploadMetrics } from './upload-metrics.ts';
+import { createWebhookDispatcher } from './webhook-dispatcher.ts';
+
+const SERVICE = 'upload';
+
+try {
+  const config = loadUploadConfig();
+  const version = serviceVersion();
+  const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
+  const metrics = createMetrics(SERVICE);
+
+  const orm = await initOrm({
+    databaseUrl: config.DATABASE_URL,
+    schema: 'upload',
+    entities: [],
+    migrations,
+    poolMax: 1,
+  });
+  await orm.close();
+  const pool = createPool({ databaseUrl: config.DATABASE_URL, max: config.DATABASE_POOL_MAX });
+  const storage = createStorage(config.STORAGE_DIR);
+  await storage.prepare();
+  const uploadMetrics = createUploadMetrics(metrics, pool);
+
+  // Not waiting for the broker: uploads are accepted into the outbox while it is away.
+  const amqp = createAmqp({ url: config.AMQP_URL, logger });
+  const relay = createOutboxRelay({
+    pool,
+    logger,
+    publish: (exchange, routingKey, message, headers) =>
+      amqp.publish(exchange, routingKey, message as { message_id: string }, { headers }),
+    onPublished: (count) => uploadMetrics.jobsPublished.inc(count),
+  });
+  const webhooks = createWebhookDispatcher({
+    pool,
+    logger,
+    secret: config.WEBHOOK_SECRET,
+    policy: config.FETCH_ALLOW_PRIVATE_NETWORKS,
+    timeoutMs: config.FETCH_TIMEOUT_MS,
+    onOutcome: (outcome) => uploadMetrics.webhookDeliveries.inc({ outcome }),
+  });
+  consumeImageEvents(amqp, {
+    pool,
+    storage,
+    logger,
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+    onOutcome: (type, outcome) => {
+      uploadMetrics.eventsHandled.inc({ type, applied: String(outcome === 'applied' || outcome === 'completed') });
+      if (outcome === 'completed') webhooks.wake();
+    },
+  });
+  await amqp.connect({ wait: false });
+  relay.start();
+  webhooks.start();
+
+  const app = createUploadApp({
+    logger,
+    metrics,
+    pool,
+    storage,
+    products: createProductClient({ baseUrl: config.PRODUCT_SERVICE_URL }),
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+    maxBytes: config.UPLOAD_MAX_BYTES,
+    maxRows: config.CSV_MAX_ROWS,
+    onAccepted: () => relay.wake(),
+  });
+  mountProbes(app, {
+    service: SERVICE,
+    version,
+    metrics,
+    checks: { database: () => pool.query('SELECT 1'), rabbitmq: () => amqp.check(), storage: () => storage.check() },
+  });
+
+  const server = await listen({ fetch: app.fetch, port: config.UPLOAD_PORT });
+  logger.info({ port: server.port, version }, 'upload service listening');
+  handleShutdown({
+    logger,
+    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    closers: [
+      { name: 'http', close: () => server.close(config.SHUTDOWN_TIMEOUT_MS) },
+      { name: 'outbox relay', close: () => relay.stop() },
+      { name: 'webhooks', close: () => webhooks.stop() },
+      { name: 'rabbitmq', close: () => amqp.close(config.SHUTDOWN_TIMEOUT_MS) },
+      { name: 'database', close: () => pool.end() },
+    ],
+  });
+} catch (error) {
+  exitOnStartupError(SERVICE, error);
+}

@@ -1,0 +1,103 @@
+import type { Logger } from '@ipp/platform';
+import { type Pool, transaction } from './database.ts';
+
+export type Publish = (
+  exchange: string,
+  routingKey: string,
+  message: unknown,
+  headers: Record<string, string>,
+) => Promise<void>;
+
+type OutboxRow = {
+  id: string;
+  exchange: string;
+  routing_key: string;
+  payload: unknown;
+  headers: Record<string, string>;
+};
+
+/**
+ * Publishes outbox rows with broker confirms and marks them sent. Woken after each accepted upload and
+ * polling besides; rows are claimed with FOR UPDATE SKIP LOCKED so replicas share the work. A failed
+ * publish leaves the row for a later pass, so nothing written is lost while the broker is away.
+ */
+export function createOutboxRelay(options: {
+  pool: Pool;
+  publish: Publish;
+  logger: Logger;
+  onPublished?: (count: number) => void;
+  batchSize?: number;
+  pollMs?: number;
+}) {
+  const { pool, publish, logger, batchSize = 500, pollMs = 1000 } = options;
+  let running = false;
+  let wake: (() => void) | undefined;
+  let woken = false;
+  let loop: Promise<void> | undefined;
+
+  /** One batch; the number of rows it published, or -1 when a publish failed. */
+  async function publishBatch(): Promise<number> {
+    return transaction(pool, async (client) => {
+      const { rows } = await client.query<OutboxRow>(
+        `SELECT id, exchange, routing_key, payload, headers FROM upload.outbox
+         WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [batchSize],
+      );
+      const results = await Promise.allSettled(
+        rows.map((row) => publish(row.exchange, row.routing_key, row.payload, row.headers)),
+      );
+      const sent = rows.filter((_, index) => results[index]?.status === 'fulfilled').map((row) => row.id);
+      if (sent.length)
+        await client.query('UPDATE upload.outbox SET sent_at = now() WHERE id = ANY($1::bigint[])', [sent]);
+      options.onPublished?.(sent.length);
+      const failure = results.find((result) => result.status === 'rejected');
+      if (failure) {
+        logger.warn({ err: failure.reason, unsent: rows.length - sent.length }, 'outbox publish failed; will retry');
+        return -1;
+      }
+      return rows.length;
+    });
+  }
+
+  async function run() {
+    while (running) {
+      let published = 0;
+      try {
+        published = await publishBatch();
+      } catch (error) {
+        logger.error({ err: error }, 'outbox relay pass failed');
+        published = -1;
+      }
+      if (published === batchSize || !running) continue;
+      if (woken && published >= 0) {
+        woken = false;
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+      woken = false;
+    }
+  }
+
+  return {
+    start() {
+      running = true;
+      loop = run();
+    },
+    wake() {
+      woken = true;
+      wake?.();
+    },
+    async stop() {
+      running = false;
+      wake?.();
+      await loop;
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import type { RequestStatus, UploadItem, UploadStatus, UploadSummary } from '@ipp/contracts';
+import type { Queryable } from './database.ts';
+
+type RequestRow = {
+  id: string;
+  status: RequestStatus;
+  total: number;
+  processed: number;
+  failed: number;
+  created_at: Date;
+  updated_at: Date;
+  completed_at: Date | null;
+  webhook_url: string | null;
+  webhook_status: NonNullable<UploadStatus['webhook']>['status'] | null;
+  webhook_attempts: number | null;
+};
+
+const FINAL: RequestStatus[] = ['completed', 'completed_with_errors', 'failed'];
+export const isFinal = (status: RequestStatus) => FINAL.includes(status);
+
+const REQUEST_COLUMNS = `request.id, request.status, request.total, request.processed, request.failed,
+  request.created_at, request.updated_at, request.completed_at,
+  webhook.url AS webhook_url, webhook.status AS webhook_status, webhook.attempts AS webhook_attempts`;
+const REQUEST_FROM =
+  'upload.requests request LEFT JOIN upload.webhook_deliveries webhook ON webhook.request_id = request.id';
+
+export function outputCsvUrl(publicBaseUrl: string, requestId: string) {
+  return new URL(`/api/uploads/${requestId}/output.csv`, publicBaseUrl).toString();
+}
+
+function summaryOf(row: RequestRow, publicBaseUrl: string): UploadSummary {
+  return {
+    request_id: row.id,
+    status: row.status,
+    total: row.total,
+    processed: row.processed,
+    failed: row.failed,
+    progress: row.total ? (row.processed + row.failed) / row.total : 1,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+    completed_at: row.completed_at?.toISOString() ?? null,
+    output_csv_url: isFinal(row.status) ? outputCsvUrl(publicBaseUrl, row.id) : null,
+    webhook:
+      row.webhook_url && row.webhook_status
+        ? { url: row.webhook_url, status: row.webhook_status, attempts: row.webhook_attempts ?? 0 }
+        : null,
+  };
+}
+
+const bytes = (value: string | null) => (value === null ? null : Number(value));
+
+export async function findItems(db: Queryable, requestId: string): Promise<UploadItem[]> {
+  const { rows } = await db.query(
+    `SELECT serial_number, product_name, input_url, output_url, thumbnail_url, status, error, input_bytes, output_bytes
+     FROM upload.items WHERE request_id = $1 ORDER BY row_number, position`,
+    [requestId],
+  );
+  return rows.map((row) => ({ ...row, input_bytes: bytes(row.input_bytes), output_bytes: bytes(row.output_bytes) }));
+}
+
+export async function findSummary(db: Queryable, requestId: string, publicBaseUrl: string) {
+  const { rows } = await db.query<RequestRow>(`SELECT ${REQUEST_COLUMNS} FROM ${REQUEST_FROM} WHERE request.id = $1`, [
+    requestId,
+  ]);
+  return rows[0] && summaryOf(rows[0], publicBaseUrl);
+}
+
+export async function findStatus(
+  db: Queryable,
+  requestId: string,
+  publicBaseUrl: string,
+): Promise<UploadStatus | undefined> {
+  const summary = await findSummary(db, requestId, publicBaseUrl);
+  return summary && { ...summary, items: await findItems(db, requestId) };
+}
+
+export async function listSummaries(db: Queryable, page: number, perPage: number, publicBaseUrl: string) {
+  const [list, count] = await Promise.all([
+    db.query<RequestRow>(
+      `SELECT ${REQUEST_COLUMNS} FROM ${REQUEST_FROM} ORDER BY request.created_at DESC, request.id DESC LIMIT $1 OFFSET $2`,
+      [perPage, (page - 1) * perPage],
+    ),
+    db.query<{ total: number }>('SELECT count(*)::int AS total FROM upload.requests'),
+  ]);
+  return { items: list.rows.map((row) => summaryOf(row, publicBaseUrl)), total: count.rows[0]?.total ?? 0 };
+}

@@ -1,0 +1,83 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createLogger, createMetrics } from '@ipp/platform';
+import { initOrm } from '@ipp/platform/orm';
+import { createTestDatabase } from '@ipp/platform/testing';
+import { createUploadApp } from '../app.ts';
+import { createPool } from '../database.ts';
+import { migrations } from '../migrations/index.ts';
+import { createProductClient } from '../product-client.ts';
+import { createStorage } from '../storage.ts';
+import { startProductStandIn } from './product-stand-in.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read response bodies field by field and assert them.
+type JsonBody = any;
+
+export const PUBLIC_BASE_URL = 'http://files.test';
+export const testLogger = createLogger({ service: 'upload-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+/** A migrated database of its own, a storage directory and a product stand-in; the app is built on them. */
+export async function createHarness(label: string, options: { maxBytes?: number; maxRows?: number } = {}) {
+  const database = await createTestDatabase(label);
+  const orm = await initOrm({ databaseUrl: database.url, schema: 'upload', entities: [], migrations, poolMax: 1 });
+  await orm.close();
+  const pool = createPool({ databaseUrl: database.url, max: 5 });
+  const storageDir = await mkdtemp(path.join(tmpdir(), 'ipp-upload-'));
+  const storage = createStorage(storageDir);
+  await storage.prepare();
+  const productService = await startProductStandIn();
+  let accepted = 0;
+  const app = createUploadApp({
+    logger: testLogger,
+    metrics: createMetrics('upload'),
+    pool,
+    storage,
+    products: createProductClient({ baseUrl: productService.url }),
+    publicBaseUrl: PUBLIC_BASE_URL,
+    maxBytes: options.maxBytes ?? 1_000_000,
+    maxRows: options.maxRows ?? 1000,
+    onAccepted: () => {
+      accepted += 1;
+    },
+  });
+  return {
+    app,
+    pool,
+    storage,
+    databaseUrl: database.url,
+    productService,
+    accepted: () => accepted,
+    /** `POST /api/upload`; the body parsed as JSON (problem or accepted). */
+    async upload(body: FormData | string, headers: Record<string, string> = {}) {
+      const response = await app.request('/api/upload', { method: 'POST', body, headers });
+      return { status: response.status, headers: response.headers, body: (await response.json()) as JsonBody };
+    },
+    async getJson(url: string) {
+      const response = await app.request(url);
+      return { status: response.status, headers: response.headers, body: (await response.json()) as JsonBody };
+    },
+    async count(table: string) {
+      const { rows } = await pool.query<{ count: number }>(`SELECT count(*)::int AS count FROM upload.${table}`);
+      return rows[0]?.count ?? 0;
+    },
+    async close() {
+      await pool.end();
+      await productService.close();
+      await rm(storageDir, { recursive: true, force: true });
+      await database.drop();
+    },
+  };
+}
+
+export type Harness = Awaited<ReturnType<typeof createHarness>>;
+
+/** A multipart upload of a CSV text plus optional fields. */
+export function csvForm(csv: string, fields: Record<string, string> = {}) {
+  const form = new FormData();
+  form.set('file', new Blob([csv], { type: 'text/csv' }), 'products.csv');
+  for (const [name, value] of Object.entries(fields)) form.set(name, value);
+  return form;
+}
+
+export const CSV_HEADER = 'Serial Number,Product Name,Input Image Urls';

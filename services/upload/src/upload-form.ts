@@ -1,0 +1,132 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { Readable, Transform } from 'node:stream';
+import { finished, pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { AppError } from '@ipp/platform';
+import busboy from 'busboy';
+import { type ImageType, sniffImage } from './image-sniff.ts';
+import type { Storage } from './storage.ts';
+
+export type StoredImage = { key: string; type: ImageType; bytes: number; sha256: string; filename: string };
+export type UploadForm = { fields: Record<string, string>; csv: Buffer | undefined; images: StoredImage[] };
+
+const SNIFF_BYTES = 16;
+const FIELDS_MAX = 20;
+const IMAGES_MAX = 100;
+
+const tooLarge = (maxBytes: number) => new AppError('payload_too_large', `The upload exceeds ${maxBytes} bytes`);
+
+/** Streams an image part to a temporary file, hashing it and keeping its first bytes for sniffing. */
+async function storeImage(stream: Readable, storage: Storage, filename: string): Promise<StoredImage> {
+  const temporaryPath = storage.pathOf(`uploads/${randomUUID()}.part`);
+  const hash = createHash('sha256');
+  let head = Buffer.alloc(0);
+  let bytes = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      if (head.length < SNIFF_BYTES) head = Buffer.concat([head, chunk.subarray(0, SNIFF_BYTES)]);
+      callback(null, chunk);
+    },
+  });
+  try {
+    await pipeline(stream, tap, createWriteStream(temporaryPath));
+  } catch (error) {
+    await rm(temporaryPath, { force: true });
+    throw error;
+  }
+  const type = sniffImage(head);
+  if (!type) {
+    await rm(temporaryPath, { force: true });
+    throw new AppError(
+      'unsupported_media_type',
+      `"${filename}" is not a supported image (JPEG, PNG, GIF, WebP, AVIF, HEIF, TIFF)`,
+    );
+  }
+  const key = storage.newUploadKey(type.extension);
+  await rename(temporaryPath, storage.pathOf(key));
+  return { key, type, bytes, sha256: hash.digest('hex'), filename };
+}
+
+function refusalFor(csvParts: number, imageParts: number) {
+  if (csvParts > 0 && imageParts > 0)
+    return new AppError('validation_failed', 'Send either a CSV file or images, not both');
+  if (csvParts > 1) return new AppError('validation_failed', 'Send one CSV file per upload');
+  if (imageParts > IMAGES_MAX) return new AppError('validation_failed', `At most ${IMAGES_MAX} images per upload`);
+  return undefined;
+}
+
+/**
+ * Parses `multipart/form-data` as a stream within `maxBytes`: text fields, a `file` part held in memory
+ * (a CSV) and `images` parts written to storage under generated keys. Every stored file is removed again
+ * when the form turns out to be bad.
+ */
+export async function readUploadForm(request: Request, options: { maxBytes: number; storage: Storage }) {
+  const { maxBytes, storage } = options;
+  const contentType = request.headers.get('content-type') ?? '';
+  if (!/^multipart\/form-data\s*;/i.test(contentType)) {
+    throw new AppError('unsupported_media_type', 'The upload must be multipart/form-data');
+  }
+  if (Number(request.headers.get('content-length') ?? 0) > maxBytes) throw tooLarge(maxBytes);
+  if (!request.body) throw new AppError('validation_failed', 'The upload has no body');
+
+  const form: UploadForm = { fields: {}, csv: undefined, images: [] };
+  const pending: Promise<unknown>[] = [];
+  const streams: Readable[] = [];
+  let refusal: AppError | undefined;
+  let csvParts = 0;
+  let imageParts = 0;
+  let received = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      received += chunk.length;
+      callback(received > maxBytes ? tooLarge(maxBytes) : null, chunk);
+    },
+  });
+  let parser: busboy.Busboy;
+  try {
+    parser = busboy({ headers: { 'content-type': contentType }, limits: { fields: FIELDS_MAX, fieldSize: 64 * 1024 } });
+  } catch (error) {
+    throw new AppError('validation_failed', 'Malformed multipart body', { cause: error });
+  }
+  parser.on('field', (name, value) => {
+    form.fields[name] = value;
+  });
+  parser.on('file', (name, stream, info) => {
+    streams.push(stream);
+    if (name === 'file') csvParts += 1;
+    if (name === 'images') imageParts += 1;
+    refusal ??= refusalFor(csvParts, imageParts);
+    if (refusal || (name !== 'file' && name !== 'images')) {
+      stream.resume();
+    } else if (name === 'file') {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      pending.push(finished(stream).then(() => (form.csv = Buffer.concat(chunks))));
+    } else {
+      const index = imageParts - 1;
+      // Kept in the order the parts arrived, whichever finishes writing first.
+      pending.push(storeImage(stream, storage, info.filename || 'image').then((image) => (form.images[index] = image)));
+    }
+  });
+  try {
+    await pipeline(Readable.fromWeb(request.body as WebReadableStream), counter, parser);
+    const failure = (await Promise.allSettled(pending)).find((result) => result.status === 'rejected');
+    if (failure) throw failure.reason;
+    if (refusal) throw refusal;
+  } catch (error) {
+    for (const stream of streams) stream.destroy();
+    await Promise.allSettled(pending);
+    await discardImages(form, storage);
+    if (error instanceof AppError) throw error;
+    throw new AppError('validation_failed', 'Malformed multipart body', { cause: error });
+  }
+  return form;
+}
+
+export async function discardImages(form: UploadForm, storage: Storage) {
+  await Promise.all(form.images.map((image) => rm(storage.pathOf(image.key), { force: true })));
+}
