@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Builds or fetches every pinned tool the deploy checks use (idempotent; cached outside the repo in
+# ${XDG_CACHE_HOME:-$HOME/.cache}/ipp-tools). Run after `npm ci`: the schema converter uses the `yaml` package.
+set -euo pipefail
+cd "$(dirname "$0")"
+for tool in helm kubeconform kubernetes-schemas compose-schema; do
+  echo "$tool: $(bash "$tool.sh")"
+done

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds Jaeger (all-in-one: OTLP receiver, in-memory storage, query API and UI) from its Go module at a
+# pinned version into a cache outside the repository, once; prints the binary's path.
+# Usage: scripts/tools/jaeger.sh   (JAEGER_VERSION overrides the pin)
+set -euo pipefail
+
+version="${JAEGER_VERSION:-v1.76.0}"
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/ipp-tools/jaeger-${version}"
+binary="$cache/jaeger"
+
+if [[ -x "$binary" ]]; then
+  echo "$binary"
+  exit 0
+fi
+
+command -v go >/dev/null || { echo "jaeger.sh: Go is needed to build Jaeger" >&2; exit 1; }
+mkdir -p "$cache"
+work="$(mktemp -d "$cache/build.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+# A throwaway module that requires Jaeger as a tool resolves its dependencies as Jaeger's go.mod pins them.
+(
+  cd "$work"
+  go mod init ipp-tools/jaeger >/dev/null 2>&1
+  go get -tool "github.com/jaegertracing/jaeger/cmd/jaeger@${version}" >&2
+  go build -trimpath -ldflags='-s -w' -o "$work/jaeger" github.com/jaegertracing/jaeger/cmd/jaeger >&2
+)
+mv "$work/jaeger" "$binary"
+echo "$binary"
