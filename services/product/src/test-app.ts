@@ -1,4 +1,6 @@
-// Test fixture: the product app in-process against a database of the test file's own.
+// Test fixtures: the product app in-process against a database of the test file's own; image events.
+import { randomUUID } from 'node:crypto';
+import type { ImageProcessed } from '@ipp/contracts';
 import { createLogger, createMetrics } from '@ipp/platform';
 import { initOrm } from '@ipp/platform/orm';
 import { createTestDatabase } from '@ipp/platform/testing';
@@ -22,5 +24,29 @@ export async function createTestProductApp(label: string) {
       await orm.close();
       await database.drop();
     },
+  };
+}
+
+/** A valid `image.processed` event for `product`, with a fresh item id. */
+export function processedEvent(product: { id: number | null; serial_number: string }): ImageProcessed {
+  const itemId = randomUUID();
+  return {
+    message_id: randomUUID(),
+    type: 'image.processed',
+    version: 1,
+    occurred_at: new Date().toISOString(),
+    request_id: randomUUID(),
+    item_id: itemId,
+    product,
+    input_url: 'https://images.example/desk.jpg',
+    output_key: `outputs/${itemId}.jpg`,
+    output_url: `http://localhost:5000/files/outputs/${itemId}.jpg`,
+    thumbnail_key: `outputs/${itemId}.thumb.jpg`,
+    thumbnail_url: `http://localhost:5000/files/outputs/${itemId}.thumb.jpg`,
+    width: 640,
+    height: 480,
+    format: 'jpeg',
+    input_bytes: 120_000,
+    output_bytes: 40_000,
   };
 }
