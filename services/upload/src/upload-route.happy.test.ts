@@ -116,7 +116,7 @@ describe('POST /api/upload (accepted)', () => {
       ['file', 'image/png'],
     ]);
     for (const source of sources) expect(source.key).toMatch(/^uploads\/[0-9a-f-]{36}\.(jpg|png)$/);
-    const served = await harness.app.request(`/files/${sources[0]?.key}`);
+    const served = await harness.request(`/files/${sources[0]?.key}`);
     expect(served.status).toBe(200);
     expect(Buffer.from(await served.arrayBuffer()).equals(jpeg)).toBe(true);
     expect(harness.productService.products.get('IMG-1')?.name).toBe('Photographed lamp');

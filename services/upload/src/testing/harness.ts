@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createLogger, createMetrics } from '@ipp/platform';
+import { createLogger, createMetrics, listen } from '@ipp/platform';
 import { initOrm } from '@ipp/platform/orm';
 import { createTestDatabase } from '@ipp/platform/testing';
 import { createUploadApp } from '../app.ts';
@@ -41,8 +41,13 @@ export async function createHarness(label: string, options: { maxBytes?: number;
       accepted += 1;
     },
   });
+  const server = await listen({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+  const baseUrl = `http://127.0.0.1:${server.port}`;
+  const request = (url: string, init?: RequestInit) => fetch(new URL(url, baseUrl), init);
   return {
     app,
+    baseUrl,
+    request,
     pool,
     storage,
     databaseUrl: database.url,
@@ -50,11 +55,11 @@ export async function createHarness(label: string, options: { maxBytes?: number;
     accepted: () => accepted,
     /** `POST /api/upload`; the body parsed as JSON (problem or accepted). */
     async upload(body: FormData | string, headers: Record<string, string> = {}) {
-      const response = await app.request('/api/upload', { method: 'POST', body, headers });
+      const response = await request('/api/upload', { method: 'POST', body, headers });
       return { status: response.status, headers: response.headers, body: (await response.json()) as JsonBody };
     },
     async getJson(url: string) {
-      const response = await app.request(url);
+      const response = await request(url);
       return { status: response.status, headers: response.headers, body: (await response.json()) as JsonBody };
     },
     async count(table: string) {
@@ -62,6 +67,7 @@ export async function createHarness(label: string, options: { maxBytes?: number;
       return rows[0]?.count ?? 0;
     },
     async close() {
+      await server.close(1000);
       await pool.end();
       await productService.close();
       await rm(storageDir, { recursive: true, force: true });
