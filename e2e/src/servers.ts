@@ -48,11 +48,15 @@ export async function startWebhookReceiver({ failFirst = 0 } = {}) {
   return { ...(await listen(server)), received };
 }
 
-export async function until<T>(probe: () => T | Promise<T>, { timeoutMs = 30_000, intervalMs = 100 } = {}) {
+/** Polls `probe` until it returns a truthy value, and returns that value. */
+export async function until<T>(
+  probe: () => T | Promise<T>,
+  { timeoutMs = 30_000, intervalMs = 100 } = {},
+): Promise<Exclude<T, false | null | undefined | 0 | ''>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
-    if (value) return value as NonNullable<T>;
+    if (value) return value as Exclude<T, false | null | undefined | 0 | ''>;
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
