@@ -16,7 +16,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processedEvent } from './testing/events.ts';
 import { CSV_HEADER, csvForm } from './testing/harness.ts';
-import { startProductStandIn } from './testing/product-stand-in.ts';
+import { startProductService } from './testing/product-service.ts';
 import { until } from './testing/until.ts';
 
 const SECRET = `whsec_${Buffer.from('the upload service test secret').toString('base64')}`;
@@ -25,7 +25,7 @@ const entry = new URL('./main.ts', import.meta.url);
 describe('upload service process', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let vhost: Awaited<ReturnType<typeof createTestVhost>>;
-  let productService: Awaited<ReturnType<typeof startProductStandIn>>;
+  let productService: Awaited<ReturnType<typeof startProductService>>;
   let storageDir: string;
   let service: ServiceProcess;
   let baseUrl: string;
@@ -33,11 +33,8 @@ describe('upload service process', () => {
   const hooks: Array<{ headers: Record<string, string>; body: string }> = [];
 
   beforeAll(async () => {
-    [database, vhost, productService] = await Promise.all([
-      createTestDatabase('upload_main'),
-      createTestVhost('upload_main'),
-      startProductStandIn(),
-    ]);
+    [database, vhost] = await Promise.all([createTestDatabase('upload_main'), createTestVhost('upload_main')]);
+    productService = await startProductService({ databaseUrl: database.url, amqpUrl: vhost.url });
     storageDir = await mkdtemp(path.join(tmpdir(), 'ipp-upload-main-'));
     receiver = createServer(async (request, response) => {
       const chunks: Buffer[] = [];
@@ -66,7 +63,7 @@ describe('upload service process', () => {
   afterAll(async () => {
     await service?.stop();
     receiver?.close();
-    await productService?.close();
+    await productService?.stop();
     await rm(storageDir, { recursive: true, force: true });
     await vhost?.drop();
     await database?.drop();
@@ -124,6 +121,12 @@ describe('upload service process', () => {
     expect(new Webhook(SECRET).verify(hook.body, hook.headers)).toMatchObject({ request_id, status: 'completed' });
     const csvOut = await (await fetch(`${baseUrl}/api/uploads/${request_id}/output.csv`)).text();
     expect(csvOut.split('\n')[1]).toContain(`outputs/${jobs[0]?.item_id}.jpg`);
+
+    // The product service created the product through its internal endpoint.
+    const products = (await (await fetch(`${productService.url}/api/products?search=M1`)).json()) as {
+      items: Array<{ serial_number: string; name: string }>;
+    };
+    expect(products.items.map((product) => [product.serial_number, product.name])).toEqual([['M1', 'Main']]);
 
     const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
     expect(metrics).toMatch(/upload_jobs_published_total\{[^}]*\} 2/);
