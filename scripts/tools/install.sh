@@ -3,6 +3,7 @@
 # ${XDG_CACHE_HOME:-$HOME/.cache}/ipp-tools). Run after `npm ci`: the schema converter uses the `yaml` package.
 set -euo pipefail
 cd "$(dirname "$0")"
+bash system-packages.sh
 for tool in helm kubeconform kubernetes-schemas compose-schema; do
   echo "$tool: $(bash "$tool.sh")"
 done

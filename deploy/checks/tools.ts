@@ -1,0 +1,64 @@
+// Runs the pinned deploy tools (built on first use by scripts/tools/*.sh) and reads what they print.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import type { Manifest } from './manifest.ts';
+
+export const repository = fileURLToPath(new URL('../..', import.meta.url));
+const paths = new Map<string, string>();
+
+/** The path printed by `scripts/tools/<name>.sh`, which builds or fetches the tool when missing. */
+export function tool(name: 'helm' | 'kubeconform' | 'kubernetes-schemas' | 'compose-schema') {
+  const known = paths.get(name);
+  if (known !== undefined) return known;
+  const path = execFileSync('bash', [`scripts/tools/${name}.sh`], {
+    cwd: repository,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
+  paths.set(name, path);
+  return path;
+}
+
+export function run(command: string, args: string[], input?: string) {
+  const result = spawnSync(command, args, { cwd: repository, encoding: 'utf8', input, maxBuffer: 64 * 1024 * 1024 });
+  if (result.error) throw result.error;
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, output: result.stdout + result.stderr };
+}
+
+/** Runs a command that must succeed and returns its stdout. */
+export function succeed(command: string, args: string[], input?: string) {
+  const result = run(command, args, input);
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.output}`);
+  return result.stdout;
+}
+
+export function parseManifests(text: string): Manifest[] {
+  return parseAllDocuments(text, { uniqueKeys: true })
+    .map((document) => {
+      if (document.errors.length > 0) throw document.errors[0];
+      return document.toJS() as Manifest | null;
+    })
+    .filter((manifest): manifest is Manifest => manifest !== null);
+}
+
+export const chart = 'helm/image-processing';
+export const kubernetesVersion = '1.34.0';
+
+export function helmTemplate(options: { valuesFiles?: string[]; set?: string[] } = {}) {
+  const args = ['template', 'image-processing', chart, '--namespace', 'image-processing'];
+  args.push('--kube-version', kubernetesVersion);
+  for (const file of options.valuesFiles ?? []) args.push('--values', file);
+  for (const value of options.set ?? []) args.push('--set', value);
+  return succeed(tool('helm'), args);
+}
+
+export function kustomize(overlay: string) {
+  return succeed('kubectl', ['kustomize', overlay]);
+}
+
+/** Strict validation (unknown fields, missing required fields, wrong types) against the offline schemas. */
+export function kubeconform(text: string) {
+  const schemas = `${tool('kubernetes-schemas')}/{{ .ResourceKind }}{{ .KindSuffix }}.json`;
+  return run(tool('kubeconform'), ['-strict', '-summary', '-output', 'text', '-schema-location', schemas, '-'], text);
+}
