@@ -12,17 +12,16 @@ import { AppError } from '@ipp/platform';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Product } from '../entities.ts';
+import { findPage } from './find-page.ts';
 import { presentProduct } from './present.ts';
-import { countProducts, pageProductIds, upsertBySerialNumber } from './repository.ts';
+import { upsertBySerialNumber } from './repository.ts';
 
 // The products domain: what the routes call. It speaks the contract's shapes and error codes, not HTTP.
 
 export async function listProducts(em: EntityManager, query: ListProductsQuery): Promise<ProductList> {
   const { page, per_page: perPage } = query;
   const search = query.search || undefined;
-  const total = await countProducts(em, search);
-  const offset = (page - 1) * perPage;
-  const ids = offset < total ? await pageProductIds(em, { search, offset, limit: perPage, total }) : [];
+  const { ids, total } = await findPage(em, { search, offset: (page - 1) * perPage, limit: perPage });
   const products = ids.length ? await em.find(Product, { id: { $in: ids } }, { populate: ['images'] }) : [];
   const byId = new Map(products.map((product) => [product.id, product]));
   const items = ids.flatMap((id) => {

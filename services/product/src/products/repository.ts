@@ -16,18 +16,30 @@ function matchCondition(search: string) {
   return { sql: 'search_text LIKE lower(?)', params: [pattern] };
 }
 
-/** Exact number of products, or of those matching `search`. */
-export async function countProducts(em: EntityManager, search: string | undefined): Promise<number> {
-  if (!search) {
-    const rows = await em.execute<{ total: string }[]>('SELECT total FROM product.product_count');
-    return Number(rows[0]?.total ?? 0);
-  }
+/** Exact number of products (kept by triggers, so it costs one row read). */
+export async function countAllProducts(em: EntityManager): Promise<number> {
+  const rows = await em.execute<{ total: string }[]>('SELECT total FROM product.product_count');
+  return Number(rows[0]?.total ?? 0);
+}
+
+/** Exact number of products matching `search`. */
+export async function countMatchingProducts(em: EntityManager, search: string): Promise<number> {
   const match = matchCondition(search);
   const rows = await em.execute<{ total: string }[]>(
     `SELECT count(*) AS total FROM product.products WHERE ${match.sql}`,
     match.params,
   );
   return Number(rows[0]?.total ?? 0);
+}
+
+/** Ids of up to `limit` products matching `search`, in no particular order. */
+export async function matchingProductIds(em: EntityManager, search: string, limit: number): Promise<number[]> {
+  const match = matchCondition(search);
+  const rows = await em.execute<{ id: string }[]>(`SELECT id FROM product.products WHERE ${match.sql} LIMIT ?`, [
+    ...match.params,
+    limit,
+  ]);
+  return rows.map((row) => Number(row.id));
 }
 
 /**
