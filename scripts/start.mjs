@@ -97,6 +97,8 @@ services.forEach((service, index) => {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: a terminal's Ctrl-C reaches only this script, which stops each service once.
+    detached: true,
   });
   const prefix = `\x1b[${colors[index % colors.length]}m${service.name.padEnd(width)} |\x1b[0m `;
   for (const stream of [child.stdout, child.stderr]) {
@@ -118,14 +120,22 @@ process.on('SIGTERM', () => stopAll(0));
 
 const gatewayPort = env.WEB_PORT || '5000';
 if (children.has('gateway')) {
-  const deadline = Date.now() + 60_000;
-  while (!stopping && Date.now() < deadline) {
-    if (await reachable(`http://127.0.0.1:${gatewayPort}`, gatewayPort)) {
-      console.log(
-        `\nPlatform running: gateway on http://localhost:${gatewayPort} (API docs: /api/docs). Ctrl-C stops it.\n`,
-      );
-      break;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
+  // Announce once the whole platform is ready, as the health aggregator sees it through the gateway.
+  const readyUrl = `http://127.0.0.1:${gatewayPort}/health/ready`;
+  const deadline = Date.now() + 90_000;
+  let ready = false;
+  while (!stopping && !ready && Date.now() < deadline) {
+    ready = await fetch(readyUrl).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (!ready) await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  if (ready) {
+    console.log(
+      `\nPlatform running: gateway on http://localhost:${gatewayPort} (API docs: /api/docs). Ctrl-C stops it.\n`,
+    );
+  } else if (!stopping) {
+    console.error(`\nThe platform is not ready yet; see ${readyUrl} for what is missing.\n`);
   }
 }
