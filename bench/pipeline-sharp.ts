@@ -24,7 +24,8 @@ export async function ensurePhotoFixtures(options: FixtureOptions = {}) {
   return files;
 }
 
-async function run(inputs: Buffer[], concurrency: number) {
+/** Processes every input with `concurrency` images in flight; the ceiling for the end-to-end pipeline. */
+export async function sharpAlone(inputs: Buffer[], concurrency: number) {
   configureSharp({ imagesInFlight: concurrency, cores: availableParallelism() });
   const options = { quality: 50, format: 'original' as const, max_width: null, max_height: null };
   let next = 0;
@@ -34,7 +35,8 @@ async function run(inputs: Buffer[], concurrency: number) {
     Array.from({ length: concurrency }, async () => {
       while (next < inputs.length) {
         const input = inputs[next++] as Buffer;
-        outputBytes += (await processImage(input, options, { maxPixels: 50_000_000 })).data.length;
+        const output = await processImage(input, options, { maxPixels: 50_000_000 });
+        outputBytes += output.data.length; // after the await: `x += await y` would lose concurrent updates
       }
     }),
   );
@@ -56,11 +58,11 @@ async function main() {
   const inputBytes = inputs.reduce((sum, input) => sum + input.length, 0);
   const workerConcurrency = availableParallelism();
   const loadBefore = loadavg()[0];
-  await run(inputs.slice(0, 4), workerConcurrency);
+  await sharpAlone(inputs.slice(0, 4), workerConcurrency);
   const levels = [...new Set([1, workerConcurrency, workerConcurrency * 2])];
   const runs = [];
   for (const concurrency of levels) {
-    const result = await run(inputs, concurrency);
+    const result = await sharpAlone(inputs, concurrency);
     console.log(`concurrency ${concurrency}: ${result.images_per_s} images/s`);
     runs.push(result);
   }
