@@ -29,51 +29,53 @@ function traceHeaders() {
   return carrier;
 }
 
-function jobFor(request: NewRequest, item: NewItem): ImageProcessJob {
-  const { webhook_url: _webhook, ...options } = request.options;
-  return {
-    message_id: crypto.randomUUID(),
-    type: ROUTING_KEYS.process,
-    version: 1,
-    occurred_at: new Date().toISOString(),
-    request_id: request.id,
-    item_id: item.id,
-    source: item.source,
-    options,
-    product: { id: item.product_id, serial_number: item.serial_number, name: item.product_name },
-  };
-}
+/** One `image.process` job per item, built by the database from the rows just written (ImageProcessJobSchema). */
+const OUTBOX_JOBS_SQL = `
+  INSERT INTO upload.outbox (exchange, routing_key, payload, headers)
+  SELECT $2, $3, jsonb_build_object(
+      'message_id', gen_random_uuid(),
+      'type', $3::text,
+      'version', 1,
+      'occurred_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+      'request_id', item.request_id,
+      'item_id', item.id,
+      'source', CASE WHEN item.source_key IS NULL
+        THEN jsonb_build_object('kind', 'url', 'url', item.input_url)
+        ELSE jsonb_strip_nulls(jsonb_build_object('kind', 'file', 'key', item.source_key, 'content_type', item.source_content_type))
+      END,
+      'options', $4::jsonb,
+      'product', jsonb_build_object('id', item.product_id, 'serial_number', item.serial_number, 'name', item.product_name)
+    ), $5::jsonb
+  FROM upload.items item WHERE item.request_id = $1 ORDER BY item.row_number, item.position`;
 
 /** Writes the request, its items, one outbox row per job and the pending webhook, all in the caller's transaction. */
 export async function insertRequest(client: Queryable, request: NewRequest) {
+  const { webhook_url, ...jobOptions } = request.options;
   await client.query('INSERT INTO upload.requests (id, kind, total, options) VALUES ($1, $2, $3, $4)', [
     request.id,
     request.kind,
     request.items.length,
     request.options,
   ]);
+  const rows = request.items.map(({ source, ...item }) => ({
+    ...item,
+    source_key: source.kind === 'file' ? source.key : null,
+    source_content_type: source.kind === 'file' ? (source.content_type ?? null) : null,
+  }));
   await client.query(
-    `INSERT INTO upload.items (id, request_id, row_number, position, serial_number, product_name, product_id, input_url)
-     SELECT id, $1, row_number, position, serial_number, product_name, product_id, input_url
+    `INSERT INTO upload.items (id, request_id, row_number, position, serial_number, product_name, product_id, input_url,
+       source_key, source_content_type)
+     SELECT id, $1, row_number, position, serial_number, product_name, product_id, input_url, source_key, source_content_type
      FROM jsonb_to_recordset($2::jsonb) AS item(id uuid, row_number int, position int, serial_number text,
-       product_name text, product_id bigint, input_url text)`,
-    [request.id, JSON.stringify(request.items)],
+       product_name text, product_id bigint, input_url text, source_key text, source_content_type text)`,
+    [request.id, JSON.stringify(rows)],
   );
-  await client.query(
-    `INSERT INTO upload.outbox (exchange, routing_key, payload, headers)
-     SELECT $1, $2, job, $4 FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS job_list(job, ordinal) ORDER BY ordinal`,
-    [
-      EXCHANGES.jobs,
-      ROUTING_KEYS.process,
-      JSON.stringify(request.items.map((item) => jobFor(request, item))),
-      traceHeaders(),
-    ],
-  );
-  if (request.webhookId && request.options.webhook_url) {
+  await client.query(OUTBOX_JOBS_SQL, [request.id, EXCHANGES.jobs, ROUTING_KEYS.process, jobOptions, traceHeaders()]);
+  if (request.webhookId && webhook_url) {
     await client.query('INSERT INTO upload.webhook_deliveries (id, request_id, url) VALUES ($1, $2, $3)', [
       request.webhookId,
       request.id,
-      request.options.webhook_url,
+      webhook_url,
     ]);
   }
 }

@@ -27,6 +27,8 @@ export class CreateUploadSchema extends Migration {
         product_name text NOT NULL,
         product_id bigint,
         input_url text NOT NULL,
+        source_key text,
+        source_content_type text,
         output_url text,
         thumbnail_url text,
         status text NOT NULL DEFAULT 'queued',
