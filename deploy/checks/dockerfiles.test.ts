@@ -1,0 +1,182 @@
+// Each deployable's Dockerfile passes the dockerfile-utils linter (the VS Code Docker extension's) with
+// every rule as an error, and follows the house rules the images rely on; .dockerignore keeps the build
+// context to sources and manifests.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ValidationSeverity, type ValidatorSettings, validate } from 'dockerfile-utils';
+import { describe, expect, it } from 'vitest';
+import { isIgnored, readIgnoreRules } from '../../scripts/tools/build-context.ts';
+import {
+  type Dockerfile,
+  execForm,
+  type Instruction,
+  parseDockerfile,
+  parsePairs,
+} from '../../scripts/tools/dockerfile.ts';
+import { repository } from './tools.ts';
+
+const deployables = [
+  { directory: 'gateway', ports: { WEB_PORT: '5000', GATEWAY_ADMIN_PORT: '5100' }, probe: 'GATEWAY_ADMIN_PORT' },
+  { directory: 'services/product', ports: { PRODUCT_PORT: '5101' }, probe: 'PRODUCT_PORT' },
+  { directory: 'services/upload', ports: { UPLOAD_PORT: '5102' }, probe: 'UPLOAD_PORT' },
+  { directory: 'services/health', ports: { HEALTH_PORT: '5103' }, probe: 'HEALTH_PORT' },
+  { directory: 'services/image-worker', ports: { WORKER_PORT: '5104' }, probe: 'WORKER_PORT' },
+];
+
+const strictest: ValidatorSettings = Object.fromEntries(
+  [
+    'deprecatedMaintainer',
+    'directiveCasing',
+    'emptyContinuationLine',
+    'instructionCasing',
+    'instructionCmdMultiple',
+    'instructionEntrypointMultiple',
+    'instructionHealthcheckMultiple',
+    'instructionJSONInSingleQuotes',
+    'instructionWorkdirRelative',
+  ].map((rule) => [rule, ValidationSeverity.ERROR]),
+);
+
+function readJson(path: string) {
+  return JSON.parse(readFileSync(join(repository, path), 'utf8'));
+}
+
+const nodeVersion: string = readJson('node_modules/node/package.json').version;
+const turboVersion: string = readJson('package.json').devDependencies.turbo;
+
+function stage(dockerfile: Dockerfile, name: string) {
+  const found = dockerfile.stages.find((candidate) => candidate.name === name);
+  if (found === undefined) throw new Error(`no stage ${name}`);
+  return found.instructions;
+}
+
+function all(instructions: Instruction[], keyword: string) {
+  return instructions.filter((instruction) => instruction.keyword === keyword).map((instruction) => instruction.args);
+}
+
+describe.each(deployables)('$directory/Dockerfile', ({ directory, ports, probe }) => {
+  const text = readFileSync(join(repository, directory, 'Dockerfile'), 'utf8');
+  const dockerfile = parseDockerfile(text);
+  const packageName: string = readJson(`${directory}/package.json`).name;
+  const runtime = stage(dockerfile, 'runtime');
+
+  it('passes the Dockerfile linter with every rule as an error', () => {
+    expect(validate(text, strictest)).toEqual([]);
+  });
+
+  it('builds in stages from a Node 24 base pinned to the version the project tests with', () => {
+    expect(dockerfile.stages.map((candidate) => candidate.name)).toEqual(['prune', 'dependencies', 'runtime']);
+    for (const { base } of dockerfile.stages) expect(base).toBe(`node:${nodeVersion}-bookworm-slim`);
+    expect(nodeVersion).toMatch(/^24\.\d+\.\d+$/);
+  });
+
+  it('prunes the workspace to its package with the repository turbo version', () => {
+    const prune = stage(dockerfile, 'prune');
+    expect(all(prune, 'RUN')).toContain(`turbo prune ${packageName} --docker`);
+    expect(all(prune, 'RUN').join('\n')).toContain(`turbo@${turboVersion}`);
+  });
+
+  it('installs production dependencies from the lockfile in a layer that only manifests invalidate', () => {
+    const dependencies = stage(dockerfile, 'dependencies');
+    expect(all(dependencies, 'COPY')).toEqual(['--from=prune /repo/out/json/ ./']);
+    const install = all(dependencies, 'RUN').join('\n');
+    expect(install).toMatch(/npm ci --omit=dev/);
+    // sharp's native binaries are optional dependencies.
+    expect(install).not.toContain('--omit=optional');
+  });
+
+  it('runs as the unprivileged node user, with signals going straight to node', () => {
+    const users = all(runtime, 'USER');
+    expect(users).toEqual(['node']);
+    const userLine = runtime.find((instruction) => instruction.keyword === 'USER')?.line ?? 0;
+    const cmd = runtime.find((instruction) => instruction.keyword === 'CMD');
+    expect(cmd?.line).toBeGreaterThan(userLine);
+    expect(execForm(cmd?.args ?? '')).toEqual([
+      'node',
+      '--import',
+      '@ipp/platform/instrumentation',
+      `${directory}/src/main.ts`,
+    ]);
+    expect(existsSync(join(repository, directory, 'src/main.ts'))).toBe(true);
+    expect(all(runtime, 'STOPSIGNAL')).toEqual(['SIGTERM']);
+    expect(all(runtime, 'ENTRYPOINT')).toEqual([]);
+  });
+
+  it('checks /health/live on its probe port and exposes its ports', () => {
+    const [healthcheck = ''] = all(runtime, 'HEALTHCHECK');
+    expect(healthcheck).toMatch(/--interval=\d+s --timeout=\d+s --start-period=\d+s --retries=\d+ CMD \[/);
+    expect(execForm(healthcheck).join(' ')).toContain(`process.env.${probe} + '/health/live'`);
+    const env = Object.assign({}, ...all(runtime, 'ENV').map(parsePairs));
+    expect(env).toMatchObject({ ...ports, NODE_ENV: 'production', STORAGE_DIR: '/data' });
+    expect(all(runtime, 'EXPOSE')).toEqual([Object.values(ports).join(' ')]);
+  });
+
+  it('carries the OCI labels and no secret', () => {
+    const labels = Object.assign({}, ...all(runtime, 'LABEL').map(parsePairs));
+    for (const name of ['title', 'description', 'version', 'revision', 'licenses', 'vendor']) {
+      expect(labels[`org.opencontainers.image.${name}`], name).toBeTruthy();
+    }
+    expect(text).not.toMatch(/^(ENV|ARG)\s.*(SECRET|PASSWORD|API_KEYS|DATABASE_URL|AMQP_URL)/m);
+    expect(all(runtime, 'ADD')).toEqual([]);
+  });
+
+  it('writes only to STORAGE_DIR, which the node user owns, and /tmp', () => {
+    expect(all(runtime, 'RUN')).toContain('mkdir -p /data/uploads /data/outputs /data/csv && chown -R node:node /data');
+    expect(all(runtime, 'COPY')).toEqual(['--from=dependencies /app/ ./', '--from=prune /repo/out/full/ ./']);
+  });
+});
+
+describe('the image-worker image', () => {
+  const runtime = stage(
+    parseDockerfile(readFileSync(join(repository, 'services/image-worker/Dockerfile'), 'utf8')),
+    'runtime',
+  );
+
+  it('preloads jemalloc, installed at a pinned version, against sharp memory growth', () => {
+    expect(all(runtime, 'RUN').join('\n')).toMatch(/apt-get install .*libjemalloc2=\d/);
+    expect(Object.assign({}, ...all(runtime, 'ENV').map(parsePairs))).toMatchObject({
+      LD_PRELOAD: '/usr/local/lib/libjemalloc.so.2',
+    });
+  });
+});
+
+describe('the Dockerfile linter', () => {
+  it('reports a broken Dockerfile', () => {
+    const diagnostics = validate('from node:24\nCMD ["node"]\nCMD node\nWORKDIR app\n', strictest);
+    expect(diagnostics.length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('.dockerignore', () => {
+  const rules = readIgnoreRules(repository);
+
+  it('leaves dependencies, git, local data, secrets, tests and deploy tooling out of the build context', () => {
+    const left = [
+      '.env',
+      '.env.production',
+      '.git/config',
+      'node_modules/hono/package.json',
+      'services/product/node_modules/x/index.js',
+      'services/upload/src/upload-route.test.ts',
+      'data/uploads/a.jpg',
+      'ssl/privkey.pem',
+      'helm/image-processing/values.yaml',
+      'e2e/src/products.test.ts',
+    ];
+    expect(left.filter((path) => !isIgnored(rules, path))).toEqual([]);
+  });
+
+  it('keeps the sources, manifests and lockfile the build needs', () => {
+    const kept = [
+      '.env.example',
+      'package.json',
+      'package-lock.json',
+      'turbo.json',
+      'tsconfig.base.json',
+      'platform/src/index.ts',
+      'contracts/package.json',
+      'services/image-worker/src/main.ts',
+    ];
+    expect(kept.filter((path) => isIgnored(rules, path))).toEqual([]);
+  });
+});
