@@ -1,0 +1,123 @@
+// Benchmark (b): the whole pipeline end to end — CSV upload through the gateway to a completed status —
+// with one and with two worker processes, against (a) sharp alone in one process, measured in the same run.
+
+import { readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import path from 'node:path';
+import { UploadAcceptedSchema, UploadStatusSchema } from '@ipp/contracts';
+import { freePort } from '@ipp/platform/testing';
+import { type Stack, startStack } from '../e2e/src/stack.ts';
+import { ensurePhotoFixtures, sharpAlone } from './pipeline-sharp.ts';
+
+const round = (value: number) => Math.round(value * 100) / 100;
+
+async function serveFiles(bodies: Buffer[]) {
+  const server = createServer((request, response) => {
+    const index = Number(/^\/photo-(\d+)\.jpg/.exec(request.url ?? '')?.[1]);
+    const body = bodies[index];
+    if (!body) return void response.writeHead(404).end();
+    response.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': body.length }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+}
+
+/** Uploads one CSV naming `count` images and returns the seconds from the request to the completed status. */
+async function uploadAndWait(stack: Stack, imagesUrl: string, count: number, tag: string) {
+  const rows = Array.from(
+    { length: count },
+    (_, index) => `${tag}-${index},Bench ${tag} ${index},${imagesUrl}/photo-${index}.jpg?${tag}`,
+  );
+  const form = new FormData();
+  form.set('file', new Blob([['Serial Number,Product Name,Input Image Urls', ...rows].join('\n')]), 'bench.csv');
+  const started = performance.now();
+  const response = await fetch(`${stack.gatewayUrl}/api/upload`, { method: 'POST', body: form });
+  if (response.status !== 202) throw new Error(`upload answered ${response.status}: ${await response.text()}`);
+  const { request_id: requestId } = UploadAcceptedSchema.parse(await response.json());
+  for (;;) {
+    const status = UploadStatusSchema.parse(await (await fetch(`${stack.gatewayUrl}/api/status/${requestId}`)).json());
+    if (status.status === 'completed') return (performance.now() - started) / 1000;
+    if (status.status !== 'queued' && status.status !== 'processing') {
+      throw new Error(`bench upload ended ${status.status}: ${status.items.find((item) => item.error)?.error}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function main() {
+  const cores = availableParallelism();
+  const files = await ensurePhotoFixtures();
+  const inputs = await Promise.all(files.map((file) => readFile(file)));
+  const images = await serveFiles(inputs);
+  const loadBefore = loadavg()[0] ?? 0;
+
+  await sharpAlone(inputs.slice(0, 4), cores);
+  const alone = await sharpAlone(inputs, cores);
+  console.log(`sharp alone: ${alone.images_per_s} images/s`);
+
+  const stack = await startStack({
+    label: 'bench_pipeline',
+    services: ['product', 'upload', 'image-worker', 'gateway'],
+    env: { LOG_LEVEL: 'warn', WORKER_CONCURRENCY: String(cores), RATE_LIMIT_UPLOAD_POINTS: '1000' },
+  });
+  const runs: Array<{ workers: number; images: number; seconds: number; images_per_s: number }> = [];
+  try {
+    await uploadAndWait(stack, images.url, 4, 'warm');
+    const one = await uploadAndWait(stack, images.url, inputs.length, 'one');
+    runs.push({ workers: 1, images: inputs.length, seconds: round(one), images_per_s: round(inputs.length / one) });
+    console.log(`end to end, 1 worker: ${runs[0]?.images_per_s} images/s`);
+    const second = await stack.startExtra('image-worker', { WORKER_PORT: String(await freePort()) });
+    try {
+      const two = await uploadAndWait(stack, images.url, inputs.length, 'two');
+      runs.push({ workers: 2, images: inputs.length, seconds: round(two), images_per_s: round(inputs.length / two) });
+      console.log(`end to end, 2 workers: ${runs[1]?.images_per_s} images/s`);
+    } finally {
+      await second.stop();
+    }
+  } finally {
+    await stack.stop();
+    images.close();
+  }
+
+  const ratio = (run: { images_per_s: number }) => round((run.images_per_s / alone.images_per_s) * 100);
+  const report = {
+    benchmark: 'pipeline',
+    date: new Date().toISOString(),
+    machine: { cores, cpu: cpus()[0]?.model, node: process.version },
+    load_1m: { before: round(loadBefore), after: round(loadavg()[0] ?? 0) },
+    fixtures: { count: inputs.length, width: 2725, height: 2225 },
+    worker_concurrency: cores,
+    sharp_alone: { images_per_s: alone.images_per_s, seconds: alone.seconds },
+    end_to_end: runs.map((run) => ({ ...run, ratio_to_sharp_alone_percent: ratio(run) })),
+    target: 'end to end with one worker ≥ 80 % of sharp alone',
+    met: runs[0] ? ratio(runs[0]) >= 80 : false,
+  };
+  const results = path.join(import.meta.dirname, 'results');
+  await writeFile(path.join(results, 'pipeline.json'), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(
+    path.join(results, 'pipeline.md'),
+    [
+      '## Pipeline: end to end',
+      '',
+      `${inputs.length} JPEGs of 2725×2225 named in one CSV, uploaded through the gateway and timed until the request is`,
+      '`completed` (fetch from a loopback image server, sharp, storage, events, status); gateway, upload, product, worker(s),',
+      `PostgreSQL and RabbitMQ on the same ${cores} cores. Baseline: sharp alone in one process at the worker's concurrency`,
+      `(${cores}), same run. 1-minute load average ${report.load_1m.before} before, ${report.load_1m.after} after.`,
+      '',
+      '| run | images/s | seconds | % of sharp alone |',
+      '|---|---:|---:|---:|',
+      `| (a) sharp alone, ${cores} in flight | ${alone.images_per_s} | ${alone.seconds} | 100 |`,
+      ...report.end_to_end.map(
+        (run) =>
+          `| (b) end to end, ${run.workers} worker${run.workers > 1 ? 's' : ''} | ${run.images_per_s} | ${run.seconds} | ${run.ratio_to_sharp_alone_percent} |`,
+      ),
+      '',
+      `Target: ${report.target} — **${report.met ? 'met' : 'not met'}**.`,
+      '',
+    ].join('\n'),
+  );
+}
+
+if (import.meta.main) await main();
