@@ -184,7 +184,12 @@ async function main() {
       new Promise<string>((resolve) => setTimeout(resolve, 20_000, 'timeout')),
     ]);
     if (exitCode === 'timeout') child.kill('SIGKILL');
-    const files = spawnSync('find', [image.tree, '-type', 'f'], { encoding: 'utf8' }).stdout.trim().split('\n');
+    const files = spawnSync('find', [image.tree, '-type', 'f', '-not', '-path', '*/node_modules/*'], {
+      encoding: 'utf8',
+    })
+      .stdout.trim()
+      .split('\n')
+      .map((file) => file.slice(image.tree.length + 1));
     const report = {
       service,
       healthy,
@@ -192,11 +197,12 @@ async function main() {
       buildMs,
       startMs,
       contextFiles: image.contextFiles,
-      treeFiles: files.length,
-      devDependenciesPresent: ['vitest', 'typescript', '@biomejs/biome', 'turbo'].filter((name) =>
+      sourceFiles: files.length,
+      packages: files.filter((file) => file.endsWith('package.json')).map((file) => dirname(file)),
+      devDependenciesPresent: ['vitest', 'typescript', '@biomejs/biome', 'turbo', 'node'].filter((name) =>
         existsSync(join(image.tree, 'node_modules', name)),
       ),
-      testFilesPresent: files.filter((file) => file.endsWith('.test.ts')).length,
+      testFilesPresent: files.filter((file) => file.endsWith('.test.ts')),
       skippedSystemSteps: image.skipped,
       output: healthy && exitCode === 0 ? output.slice(-2000) : output,
     };
