@@ -1,4 +1,5 @@
 import { type AppEnv, createHttpApp, type Logger, type Metrics } from '@ipp/platform';
+import type { NetworkPolicy } from '@ipp/platform/ssrf-guard';
 import type { Hono } from 'hono';
 import type { Pool } from './database.ts';
 import { mountFilesRoute } from './files-route.ts';
@@ -12,6 +13,7 @@ export type AppOptions = {
   metrics: Metrics;
   pool: Pool;
   storage: Storage;
+  fetchPolicy: NetworkPolicy;
   products: ProductClient;
   publicBaseUrl: string;
   maxBytes: number;

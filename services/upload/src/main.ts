@@ -77,6 +77,7 @@ try {
     metrics,
     pool,
     storage,
+    fetchPolicy: config.FETCH_ALLOW_PRIVATE_NETWORKS,
     products: createProductClient({ baseUrl: config.PRODUCT_SERVICE_URL }),
     publicBaseUrl: config.PUBLIC_BASE_URL,
     maxBytes: config.UPLOAD_MAX_BYTES,

@@ -123,4 +123,18 @@ describe('outbox relay', () => {
     expect(new Set(jobs).size).toBe(300);
     expect(jobs).toHaveLength(300);
   });
+
+  it('deletes sent rows once their retention has passed', async () => {
+    expect((await harness.upload(csvForm(csv(2)))).status).toBe(202);
+    const relay = createOutboxRelay({
+      pool: harness.pool,
+      logger: testLogger,
+      publish: publishThrough(amqp),
+      keepSentMs: 0,
+    });
+    relay.start();
+    await until(async () => (await harness.count('outbox')) === 0);
+    await relay.stop();
+    expect(await drainJobs()).toHaveLength(2);
+  });
 });

@@ -28,8 +28,11 @@ export function createOutboxRelay(options: {
   onPublished?: (count: number) => void;
   batchSize?: number;
   pollMs?: number;
+  /** How long sent rows are kept (for inspection) before they are deleted. */
+  keepSentMs?: number;
 }) {
-  const { pool, publish, logger, batchSize = 500, pollMs = 1000 } = options;
+  const { pool, publish, logger, batchSize = 500, pollMs = 1000, keepSentMs = 86_400_000 } = options;
+  let lastCleanup = 0;
   let running = false;
   let wake: (() => void) | undefined;
   let woken = false;
@@ -59,11 +62,20 @@ export function createOutboxRelay(options: {
     });
   }
 
+  async function deleteOldSentRows() {
+    if (Date.now() - lastCleanup < 60_000) return;
+    lastCleanup = Date.now();
+    await pool.query('DELETE FROM upload.outbox WHERE sent_at < now() - make_interval(secs => $1)', [
+      keepSentMs / 1000,
+    ]);
+  }
+
   async function run() {
     while (running) {
       let published = 0;
       try {
         published = await publishBatch();
+        if (published >= 0 && published < batchSize) await deleteOldSentRows();
       } catch (error) {
         logger.error({ err: error }, 'outbox relay pass failed');
         published = -1;

@@ -64,6 +64,13 @@ describe('POST /api/upload (refused)', () => {
     ]);
   });
 
+  it('answers 400 to a webhook URL aimed at a private or metadata address', async () => {
+    for (const url of ['http://169.254.169.254/latest', 'http://10.0.0.1/hook', 'http://[::ffff:192.168.0.1]/hook']) {
+      const { status, body } = await harness.upload(csvForm(GOOD_CSV, { webhook_url: url }));
+      expect([status, body.errors?.[0]?.path]).toEqual([400, 'webhook_url']);
+    }
+  });
+
   it('answers 413 when the body exceeds UPLOAD_MAX_BYTES, even without a Content-Length', async () => {
     const big = `${CSV_HEADER}\n${'S1,One,https://img.test/1.jpg\n'.repeat(3000)}`;
     const { status } = await harness.upload(csvForm(big));

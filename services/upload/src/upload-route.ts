@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { CreateProductSchema, type UploadAccepted, UploadOptionsSchema } from '@ipp/contracts';
 import { type AppEnv, AppError, validationError } from '@ipp/platform';
+import { BlockedAddressError, checkUrl, type NetworkPolicy } from '@ipp/platform/ssrf-guard';
 import type { Hono } from 'hono';
 import { parseProductCsv } from './csv-parser.ts';
 import { sniffImage } from './image-sniff.ts';
@@ -10,6 +11,7 @@ import { discardImages, readUploadForm, type UploadForm } from './upload-form.ts
 
 export type UploadRouteOptions = IngestDependencies & {
   storage: Storage;
+  fetchPolicy: NetworkPolicy;
   publicBaseUrl: string;
   maxBytes: number;
   maxRows: number;
@@ -17,6 +19,19 @@ export type UploadRouteOptions = IngestDependencies & {
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const ImageProductSchema = CreateProductSchema.pick({ serial_number: true, name: true });
+
+/** A webhook URL whose host is an address the SSRF guard refuses is refused now; host names are checked at delivery. */
+function checkWebhookUrl(url: string | undefined, policy: NetworkPolicy) {
+  if (!url) return;
+  try {
+    checkUrl(url, policy);
+  } catch (error) {
+    if (!(error instanceof BlockedAddressError)) throw error;
+    throw new AppError('validation_failed', `webhook_url: ${error.message}`, {
+      errors: [{ path: 'webhook_url', message: error.message }],
+    });
+  }
+}
 
 const hashOf = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
@@ -66,6 +81,7 @@ export function mountUploadRoute(app: Hono<AppEnv>, options: UploadRouteOptions)
       const { webhook_url, quality, format, max_width, max_height } = form.fields;
       const parsedOptions = UploadOptionsSchema.safeParse({ webhook_url, quality, format, max_width, max_height });
       if (!parsedOptions.success) throw validationError(parsedOptions.error);
+      checkWebhookUrl(parsedOptions.data.webhook_url, options.fetchPolicy);
       if (form.csv && form.images.length)
         throw new AppError('validation_failed', 'Send either a CSV file or images, not both');
       let plan: IngestPlan;

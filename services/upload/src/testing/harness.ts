@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLogger, createMetrics, listen } from '@ipp/platform';
 import { initOrm } from '@ipp/platform/orm';
+import { parseNetworkPolicy } from '@ipp/platform/ssrf-guard';
 import { createTestDatabase } from '@ipp/platform/testing';
 import { createUploadApp } from '../app.ts';
 import { createPool } from '../database.ts';
@@ -33,6 +34,7 @@ export async function createHarness(label: string, options: { maxBytes?: number;
     metrics: createMetrics('upload'),
     pool,
     storage,
+    fetchPolicy: parseNetworkPolicy('127.0.0.1/32'),
     products: createProductClient({ baseUrl: productService.url }),
     publicBaseUrl: PUBLIC_BASE_URL,
     maxBytes: options.maxBytes ?? 1_000_000,
