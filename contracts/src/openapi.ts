@@ -118,10 +118,13 @@ export function buildOpenApiDocument(options: { version: string; serverUrl?: str
       },
     },
     responses: {
+      200: json('Replay of an earlier upload (same Idempotency-Key and content).', UploadAcceptedSchema),
       202: json('Accepted; follow status_url.', UploadAcceptedSchema),
       400: problem('Invalid upload; `errors` gives the row and column of every problem.'),
+      409: problem('The Idempotency-Key was already used with different content.'),
       413: problem('Too large.'),
       415: problem('Not a CSV or an image.'),
+      503: problem('The product service is unreachable; nothing was stored, retry.'),
       ...rateLimited,
     },
   });
