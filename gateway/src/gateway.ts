@@ -201,9 +201,7 @@ export function createGateway(options: GatewayOptions) {
 
   return {
     handle,
-    /** Drops the idle upstream connections (at shutdown). */
-    close: () => {
-      for (const upstream of Object.values(upstreams)) upstream.agent.destroy();
-    },
+    /** Closes the upstream pools once their in-flight requests are done (at shutdown). */
+    close: () => Promise.all(Object.values(upstreams).map((upstream) => upstream.pool.close())).then(() => undefined),
   };
 }

@@ -63,7 +63,7 @@ async function main() {
     closers: [
       { name: 'public server', close: () => publicServer.close(config.SHUTDOWN_TIMEOUT_MS) },
       { name: 'admin server', close: () => admin.close(1000) },
-      { name: 'upstream connections', close: async () => gateway.close() },
+      { name: 'upstream connections', close: () => gateway.close() },
       { name: 'rate-limit store', close: () => rateLimits.close() },
     ],
   });

@@ -70,7 +70,7 @@ export async function startGateway(options: TestGatewayOptions = {}) {
     metrics,
     close: async () => {
       await server.close(100);
-      gateway.close();
+      await gateway.close();
       await rateLimits.close();
     },
   };
