@@ -43,11 +43,9 @@ export function parseManifests(text: string): Manifest[] {
 }
 
 export const chart = 'helm/image-processing';
-export const kubernetesVersion = '1.34.0';
 
 export function helmTemplate(options: { valuesFiles?: string[]; set?: string[] } = {}) {
   const args = ['template', 'image-processing', chart, '--namespace', 'image-processing'];
-  args.push('--kube-version', kubernetesVersion);
   for (const file of options.valuesFiles ?? []) args.push('--values', file);
   for (const value of options.set ?? []) args.push('--set', value);
   return succeed(tool('helm'), args);
