@@ -136,6 +136,7 @@ describe.each(Object.entries(files))('the %s compose file', (_label, file) => {
       PRODUCT_SERVICE_URL: 'http://product:5101',
       STORAGE_DIR: '/data',
     });
+    expect(loadCompose(path, operatorEnv).services['image-worker']?.environment?.WORKER_CONCURRENCY).toBe('2');
   });
 });
 
