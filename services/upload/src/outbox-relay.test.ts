@@ -137,4 +137,24 @@ describe('outbox relay', () => {
     await relay.stop();
     expect(await drainJobs()).toHaveLength(2);
   });
+
+  it('counts a publish the broker never confirms as failed, and publishes it on a later pass', async () => {
+    expect((await harness.upload(csvForm(csv(1)))).status).toBe(202);
+    let calls = 0;
+    const relay = createOutboxRelay({
+      pool: harness.pool,
+      logger: testLogger,
+      pollMs: 20,
+      confirmTimeoutMs: 100,
+      publish: (...args) => {
+        calls += 1;
+        return calls === 1 ? new Promise<void>(() => undefined) : publishThrough(amqp)(...args);
+      },
+    });
+    relay.start();
+    await until(async () => (await unsent()) === 0);
+    await relay.stop();
+    expect(calls).toBe(2);
+    expect(await drainJobs()).toHaveLength(1);
+  });
 });

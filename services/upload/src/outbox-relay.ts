@@ -30,8 +30,10 @@ export function createOutboxRelay(options: {
   pollMs?: number;
   /** How long sent rows are kept (for inspection) before they are deleted. */
   keepSentMs?: number;
+  /** A publish not confirmed within this bound counts as failed (and is retried), so a pass never hangs. */
+  confirmTimeoutMs?: number;
 }) {
-  const { pool, publish, logger, batchSize = 500, pollMs = 1000, keepSentMs = 86_400_000 } = options;
+  const { pool, logger, batchSize = 500, pollMs = 1000, keepSentMs = 86_400_000, confirmTimeoutMs = 30_000 } = options;
   let lastCleanup = 0;
   let running = false;
   let wake: (() => void) | undefined;
@@ -39,6 +41,16 @@ export function createOutboxRelay(options: {
   let loop: Promise<void> | undefined;
 
   /** One batch; the number of rows it published, or -1 when a publish failed. */
+  function publish(row: OutboxRow) {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no broker confirm within ${confirmTimeoutMs} ms`)), confirmTimeoutMs);
+    });
+    return Promise.race([options.publish(row.exchange, row.routing_key, row.payload, row.headers), timeout]).finally(
+      () => clearTimeout(timer),
+    );
+  }
+
   async function publishBatch(): Promise<number> {
     return transaction(pool, async (client) => {
       const { rows } = await client.query<OutboxRow>(
@@ -46,9 +58,7 @@ export function createOutboxRelay(options: {
          WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [batchSize],
       );
-      const results = await Promise.allSettled(
-        rows.map((row) => publish(row.exchange, row.routing_key, row.payload, row.headers)),
-      );
+      const results = await Promise.allSettled(rows.map(publish));
       const sent = rows.filter((_, index) => results[index]?.status === 'fulfilled').map((row) => row.id);
       if (sent.length)
         await client.query('UPDATE upload.outbox SET sent_at = now() WHERE id = ANY($1::bigint[])', [sent]);
