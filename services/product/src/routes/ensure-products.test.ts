@@ -56,6 +56,17 @@ describe('POST /internal/products/ensure', () => {
     expect(list.items).toHaveLength(40);
   });
 
+  it('keeps quotes, question marks and backslashes as they are', async () => {
+    const awkward = [
+      { serial_number: "ENS-'?", name: "O'Brien's \\ desk? $1 --" },
+      { serial_number: 'ENS-"\\', name: '"quoted" ? name' },
+    ];
+    const products = await ensure(awkward);
+    expect(products.map(({ serial_number, name }) => ({ serial_number, name }))).toEqual(awkward);
+    const found = await fixture.app.request(`/api/products?search=${encodeURIComponent("o'brien's \\ desk?")}`);
+    expect(((await found.json()) as { total: number }).total).toBe(1);
+  });
+
   it('refuses an empty list, unknown fields and invalid entries with their paths', async () => {
     const empty = await fixture.json('POST', '/internal/products/ensure', { products: [] });
     expect(empty.status).toBe(400);
