@@ -1,4 +1,5 @@
 import type { Logger } from '@ipp/platform';
+import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import { type Pool, transaction } from './database.ts';
 
 export type Publish = (
@@ -40,17 +41,20 @@ export function createOutboxRelay(options: {
   let woken = false;
   let loop: Promise<void> | undefined;
 
-  /** One batch; the number of rows it published, or -1 when a publish failed. */
+  /** Publishes one row inside the upload's trace context, failing when the broker has not confirmed in time. */
   function publish(row: OutboxRow) {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no broker confirm within ${confirmTimeoutMs} ms`)), confirmTimeoutMs);
     });
-    return Promise.race([options.publish(row.exchange, row.routing_key, row.payload, row.headers), timeout]).finally(
-      () => clearTimeout(timer),
+    const uploadContext = propagation.extract(ROOT_CONTEXT, row.headers);
+    const published = context.with(uploadContext, () =>
+      options.publish(row.exchange, row.routing_key, row.payload, row.headers),
     );
+    return Promise.race([published, timeout]).finally(() => clearTimeout(timer));
   }
 
+  /** One batch; the number of rows it published, or -1 when a publish failed. */
   async function publishBatch(): Promise<number> {
     return transaction(pool, async (client) => {
       const { rows } = await client.query<OutboxRow>(

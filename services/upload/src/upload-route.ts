@@ -98,6 +98,10 @@ export function mountUploadRoute(app: Hono<AppEnv>, options: UploadRouteOptions)
         status_url: `/api/status/${accepted.request_id}`,
       };
       if (accepted.replayed) c.header('idempotent-replayed', 'true');
+      c.get('log').info(
+        { upload_request_id: accepted.request_id, kind: plan.kind, total: accepted.total, replayed: accepted.replayed },
+        'upload accepted',
+      );
       return c.json(body, accepted.replayed ? 200 : 202);
     } catch (error) {
       await discardImages(form, options.storage);
