@@ -44,6 +44,7 @@ beforeAll(async () => {
     publicBaseUrl: 'https://images.example.com/',
     maxPixels: 50_000_000,
     maxBytes: 5_000_000,
+    concurrency: 2,
   });
 });
 afterAll(async () => {

@@ -5,6 +5,7 @@ import { withSpan } from '@ipp/platform/telemetry';
 import { failedEvent, outputKeys, processedEvent } from './events.ts';
 import { processImage } from './process-image.ts';
 import { ProcessingError, transient } from './processing-error.ts';
+import { createSlots } from './processing-slots.ts';
 import type { Storage } from './storage.ts';
 import type { WorkerMetrics } from './worker-metrics.ts';
 
@@ -17,6 +18,8 @@ export type JobHandlerDependencies = {
   publicBaseUrl: string;
   maxPixels: number;
   maxBytes: number;
+  /** Images in sharp at once (WORKER_CONCURRENCY); jobs beyond it download while they wait. */
+  concurrency: number;
 };
 
 /**
@@ -26,6 +29,7 @@ export type JobHandlerDependencies = {
  */
 export function createJobHandler(dependencies: JobHandlerDependencies) {
   const { storage, metrics, publicBaseUrl } = dependencies;
+  const inSlot = createSlots(dependencies.concurrency);
 
   async function process(job: ImageProcessJob) {
     const stopFetch = metrics.fetchSeconds.startTimer();
@@ -35,11 +39,14 @@ export function createJobHandler(dependencies: JobHandlerDependencies) {
         : storage.readUpload(job.source.key, dependencies.maxBytes),
     );
     stopFetch();
-    const stopProcess = metrics.processSeconds.startTimer();
-    const result = await withSpan('image.process', { 'image.input_bytes': input.length }, () =>
-      processImage(input, job.options, { maxPixels: dependencies.maxPixels }),
+    const result = await inSlot(() =>
+      withSpan('image.process', { 'image.input_bytes': input.length }, async () => {
+        const stopProcess = metrics.processSeconds.startTimer();
+        const processed = await processImage(input, job.options, { maxPixels: dependencies.maxPixels });
+        stopProcess({ format: processed.format });
+        return processed;
+      }),
     );
-    stopProcess({ format: result.format });
     const keys = outputKeys(job, result.format);
     await storage.write(keys.output, result.data);
     await storage.write(keys.thumbnail, result.thumbnail);

@@ -34,7 +34,11 @@ async function main() {
     maxBytes: config.FETCH_MAX_BYTES,
     maxRedirects: config.FETCH_MAX_REDIRECTS,
   });
-  const amqp = createAmqp({ url: config.AMQP_URL, logger, prefetch: config.WORKER_CONCURRENCY });
+  const amqp = createAmqp({
+    url: config.AMQP_URL,
+    logger,
+    prefetch: config.WORKER_PREFETCH ?? config.WORKER_CONCURRENCY,
+  });
   amqp.consume(
     QUEUES.jobs,
     ImageProcessJobSchema,
@@ -47,6 +51,7 @@ async function main() {
       publicBaseUrl: config.PUBLIC_BASE_URL,
       maxPixels: config.IMAGE_MAX_PIXELS,
       maxBytes: config.FETCH_MAX_BYTES,
+      concurrency: config.WORKER_CONCURRENCY,
     }),
   );
   // Without a broker the probes still answer (ready: false) while the connection keeps retrying.
