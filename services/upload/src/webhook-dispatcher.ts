@@ -7,6 +7,14 @@ import type { Pool } from './database.ts';
 type Due = { id: string; url: string; payload: unknown; attempts: number };
 export type DeliveryOutcome = 'delivered' | 'retry' | 'failed';
 
+function originOf(url: string) {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'invalid url';
+  }
+}
+
 /** Exponential backoff with jitter: base, 2×base, 4×base … capped. */
 export function retryDelayMs(attempt: number, baseMs: number, maxMs: number) {
   const delay = Math.min(baseMs * 2 ** (attempt - 1), maxMs);
@@ -105,7 +113,8 @@ export function createWebhookDispatcher(options: {
       [due.id, attempts, result.error ?? null, outcome, retryDelayMs(attempts, baseDelayMs, maxDelayMs)],
     );
     options.onOutcome?.(outcome);
-    const log = { webhook_id: due.id, url: due.url, attempts, error: result.error };
+    // Only the origin: a webhook URL's path or query often carries a token.
+    const log = { webhook_id: due.id, origin: originOf(due.url), attempts, error: result.error };
     if (outcome === 'delivered') logger.info(log, 'webhook delivered');
     else logger.warn(log, outcome === 'retry' ? 'webhook delivery failed; will retry' : 'webhook delivery gave up');
   }
