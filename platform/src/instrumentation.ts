@@ -1,16 +1,21 @@
 // Loaded with `node --import @ipp/platform/instrumentation` before the application, so the ESM hook
-// is registered before any instrumented module loads. Tracing is off unless an OTLP exporter is configured.
+// is registered before any instrumented module loads. Tracing is off unless an exporter is configured.
 import { register } from 'node:module';
 
 const exporter = process.env.OTEL_TRACES_EXPORTER;
 const endpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
 const enabled =
-  process.env.OTEL_SDK_DISABLED !== 'true' &&
-  exporter !== 'none' &&
-  (Boolean(endpoint) || (exporter !== undefined && exporter !== ''));
+  process.env.OTEL_SDK_DISABLED !== 'true' && exporter !== 'none' && (Boolean(endpoint) || Boolean(exporter));
 
 if (enabled) {
-  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+  // The ESM hook intercepts only the modules tracing.ts instruments when the application imports them
+  // as ESM (node:http from @hono/node-server and the gateway, pg from MikroORM): wrapping every module
+  // doubles start-up time.
+  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
+    data: { include: ['http', 'node:http', 'https', 'node:https', 'pg', 'pg-pool', 'amqplib', 'ioredis'] },
+  });
+  const { defaultServiceResource } = await import('./telemetry-service.ts');
+  defaultServiceResource(process.env, process.argv[1]);
   const { startTracing } = await import('./tracing.ts');
   startTracing();
 }
