@@ -21,6 +21,7 @@ describe('findPage', () => {
   it.each([
     ['a small result, paged in memory', 1000],
     ['a large result, counted and paged in SQL', 3],
+    ['a result the planner expects to be large', 0],
   ])('gives the same pages and totals for %s', async (_, smallResult) => {
     const page = (search: string | undefined, offset: number, limit: number) =>
       findPage(fixture.orm.em.fork(), { search, offset, limit, smallResult });

@@ -32,6 +32,16 @@ export async function countMatchingProducts(em: EntityManager, search: string): 
   return Number(rows[0]?.total ?? 0);
 }
 
+/** The planner's estimate of how many products match `search`: a plan, not a scan. */
+export async function estimateMatchingProducts(em: EntityManager, search: string): Promise<number> {
+  const match = matchCondition(search);
+  const rows = await em.execute<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }[]>(
+    `EXPLAIN (FORMAT JSON) SELECT id FROM product.products WHERE ${match.sql}`,
+    match.params,
+  );
+  return rows[0]?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? 0;
+}
+
 /** Ids of up to `limit` products matching `search`, in no particular order. */
 export async function matchingProductIds(em: EntityManager, search: string, limit: number): Promise<number[]> {
   const match = matchCondition(search);
