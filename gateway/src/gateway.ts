@@ -13,6 +13,8 @@ import { type Route, resolveRoute, type Upstream } from './routes.ts';
 export type GatewayOptions = {
   upstreams: Record<Upstream, string>;
   logger: Logger;
+  /** Writes the one line per request; the general logger when not given. */
+  requestLogger?: Logger;
   metrics: GatewayMetrics;
   rateLimits: RateLimits;
   docs: Record<string, StaticPage>;
@@ -43,6 +45,7 @@ function firstValue(value: string | string[] | undefined) {
 export function createGateway(options: GatewayOptions) {
   const {
     logger,
+    requestLogger = logger,
     metrics,
     rateLimits,
     docs,
@@ -77,7 +80,7 @@ export function createGateway(options: GatewayOptions) {
       metrics.upstreamFailed(upstream, context.failure);
     }
     metrics.observeHttp(req.method ?? 'GET', route.name, status, seconds);
-    logger.info(
+    requestLogger.info(
       {
         request_id: context.requestId,
         method: req.method,

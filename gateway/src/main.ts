@@ -6,11 +6,18 @@ import { createGateway } from './gateway.ts';
 import { createGatewayMetrics } from './gateway-metrics.ts';
 import { listenPublic } from './public-server.ts';
 import { createRateLimits } from './rate-limit.ts';
+import { createRequestLogger, logDestination } from './request-log.ts';
 
 async function main() {
   const config = loadGatewayConfig();
   const version = serviceVersion();
-  const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL });
+  const destination = logDestination();
+  // SonicBoom is a writable stream in all but its declared type.
+  const logger = createLogger({
+    service: 'gateway',
+    level: config.LOG_LEVEL,
+    destination: destination as unknown as NodeJS.WritableStream,
+  });
   const metrics = createGatewayMetrics();
 
   const rateLimits = createRateLimits({
@@ -31,6 +38,7 @@ async function main() {
       health: config.HEALTH_SERVICE_URL,
     },
     logger,
+    requestLogger: createRequestLogger({ level: config.LOG_LEVEL, destination }),
     metrics,
     rateLimits,
     docs: await renderDocs(version),
