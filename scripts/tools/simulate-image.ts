@@ -54,6 +54,13 @@ function hostLibrary(path: string) {
   return found;
 }
 
+/** The host environment for RUN steps, minus what an outer `npm run`/`npx` exported (a docker build has
+ * none of it), with the repository's pinned tools (node 24, turbo) first on the PATH. */
+function buildEnvironment() {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('npm_')));
+  return { ...env, PATH: `${join(repository, 'node_modules', '.bin')}:${process.env.PATH}` };
+}
+
 function build(packageDir: string, work: string) {
   const dockerfile = parseDockerfile(readFileSync(join(repository, packageDir, 'Dockerfile'), 'utf8'));
   const context = join(work, 'context');
@@ -102,7 +109,7 @@ function build(packageDir: string, work: string) {
         const start = performance.now();
         execFileSync('/bin/sh', ['-c', command], {
           cwd: join(root, workdir),
-          env: { ...process.env, ...env, PATH: `${join(repository, 'node_modules', '.bin')}:${process.env.PATH}` },
+          env: { ...buildEnvironment(), ...env },
           stdio: ['ignore', 'ignore', 'inherit'],
         });
         log(`${stage.name}: ${command} (${elapsed(start)} ms)`);
