@@ -46,7 +46,8 @@ export function createSourceFetcher(limits: FetchLimits) {
     }
   }
 
-  return { download, close: () => agent.close() };
+  // On shutdown, downloads still running are cut: their jobs go back to the queue unacked.
+  return { download, close: () => agent.destroy() };
 }
 
 type Body = AsyncIterable<Buffer> & { destroy(): void; on(event: 'error', listener: () => void): void };

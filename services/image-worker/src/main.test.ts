@@ -14,6 +14,7 @@ let broker: Awaited<ReturnType<typeof connectTestBroker>>;
 let server: Awaited<ReturnType<typeof startImageServer>>;
 let storageDir: string;
 const workers: ServiceProcess[] = [];
+let stuckRequests = 0;
 
 beforeAll(async () => {
   vhost = await createTestVhost('image_worker');
@@ -25,6 +26,11 @@ beforeAll(async () => {
     // Slow enough that a batch is still in flight when a worker is stopped.
     '/slow-photo.jpg': (_request, response) => {
       setTimeout(() => serveBytes(photo, 'image/jpeg')(_request, response), 250);
+    },
+    // Hangs on the first request only: a download still running when its worker is told to stop.
+    '/stuck-once.jpg': (_request, response) => {
+      stuckRequests += 1;
+      if (stuckRequests > 1) serveBytes(photo, 'image/jpeg')(_request, response);
     },
     '/bomb.png': serveBytes(await pngDeclaring(20_000, 20_000), 'image/png'),
     '/page.html': serveBytes(Buffer.from('<html>oops</html>'), 'text/html'),
@@ -39,7 +45,7 @@ afterAll(async () => {
   await rm(storageDir, { recursive: true, force: true });
 });
 
-async function startWorker() {
+async function startWorker(env: Record<string, string> = {}) {
   const port = await freePort();
   const worker = await startService({
     entry: new URL('./main.ts', import.meta.url),
@@ -50,6 +56,7 @@ async function startWorker() {
       WORKER_CONCURRENCY: '2',
       FETCH_ALLOW_PRIVATE_NETWORKS: '127.0.0.0/8',
       PUBLIC_BASE_URL: 'http://localhost:5000',
+      ...env,
     },
     readyUrl: `http://127.0.0.1:${port}/health/ready`,
   });
@@ -157,6 +164,19 @@ describe('image worker process', () => {
     await waitFor(() => settled(batch), 20_000, 'the whole batch');
     await expectExactlyOneOutputPerItem(batch);
     await second.stop();
+  });
+
+  it('on SIGTERM with a download stuck past the shutdown bound, exits 0 and leaves the job to the next worker', async () => {
+    const stopping = await startWorker({ SHUTDOWN_TIMEOUT_MS: '3000', FETCH_TIMEOUT_MS: '60000' });
+    const batch = jobs(1, () => ({ kind: 'url', url: server.url('/stuck-once.jpg') }));
+    await broker.publish(batch);
+    await waitFor(() => stuckRequests === 1, 10_000, 'the download to start');
+    expect(await stopping.stop('SIGTERM')).toBe(0);
+    expect(eventsFor(batch)).toEqual([]);
+    const next = await startWorker();
+    await waitFor(() => settled(batch), 15_000, 'the job on the next worker');
+    expect(eventsFor(batch)[0]?.type).toBe('image.processed');
+    await next.stop();
   });
 
   it('completes every job exactly once after a worker is SIGKILLed mid-batch and a new one starts', async () => {

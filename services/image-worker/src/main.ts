@@ -71,8 +71,9 @@ async function main() {
     logger,
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     closers: [
-      // Stops taking jobs and lets the in-flight ones finish; unfinished ones go back to the queue.
-      { name: 'amqp', close: () => amqp.close(config.SHUTDOWN_TIMEOUT_MS) },
+      // Stops taking jobs and lets the in-flight ones finish within the shutdown bound (less a margin for
+      // the closers after it); unfinished ones go back to the queue.
+      { name: 'amqp', close: () => amqp.close(Math.max(1000, config.SHUTDOWN_TIMEOUT_MS - 2000)) },
       { name: 'fetcher', close: () => fetcher.close() },
       { name: 'http', close: () => server.close(1000) },
     ],
