@@ -1,17 +1,21 @@
 import { randomBytes } from 'node:crypto';
+import { EXCHANGES, QUEUES } from '@ipp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { until } from './servers.ts';
+import { pngWithAlpha } from './fixtures.ts';
+import { startImageServer, until } from './servers.ts';
 import { type Stack, startStack } from './stack.ts';
 import { parentOf, type ReceivedSpan, startOtlpReceiver } from './tracing-receiver.ts';
 
 let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
 let stack: Stack;
+let images: Awaited<ReturnType<typeof startImageServer>>;
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver();
+  images = await startImageServer({ '/chair.png': { body: await pngWithAlpha(), type: 'image/png' } });
   stack = await startStack({
     label: 'tracing',
-    services: ['product', 'gateway'],
+    services: ['product', 'upload', 'image-worker', 'gateway'],
     env: { ...receiver.env, LOG_LEVEL: 'info' },
   });
 }, 120_000);
@@ -19,6 +23,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
   await receiver?.close();
+  await images?.close();
 });
 
 const find = (spans: ReceivedSpan[], service: string, kind: ReceivedSpan['kind']) =>
@@ -68,5 +73,55 @@ describe('one request is one trace across processes', () => {
         .find((entry) => entry.includes(traceId)),
     );
     expect(JSON.parse(line)).toMatchObject({ service: 'product', trace_id: traceId, span_id: productServer?.spanId });
+  });
+
+  it('follows an upload from the client through the gateway, upload, RabbitMQ and worker back to upload and product', async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const form = new FormData();
+    const csv = `Serial Number,Product Name,Input Image Urls\r\nTR-1,Traced Chair,${images.url}/chair.png\r\n`;
+    form.set('file', new Blob([csv], { type: 'text/csv' }), 'products.csv');
+    const response = await fetch(`${stack.gatewayUrl}/api/upload`, {
+      method: 'POST',
+      body: form,
+      headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+    });
+    expect(response.status).toBe(202);
+
+    const spans = await until(
+      () => {
+        const trace = receiver.trace(traceId);
+        return find(trace, 'upload', 'consumer') && find(trace, 'product', 'consumer') && trace;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    const span = (service: string, name: string) => {
+      const found = spans.find((candidate) => candidate.service === service && candidate.name === name);
+      if (!found) throw new Error(`no ${service} span "${name}" in ${spans.map((s) => `${s.service}:${s.name}`)}`);
+      return found;
+    };
+    const isAncestor = (ancestor: ReceivedSpan, of: ReceivedSpan) => {
+      for (let current = parentOf(spans, of); current; current = parentOf(spans, current)) {
+        if (current === ancestor) return true;
+      }
+      return false;
+    };
+
+    const uploadServer = span('upload', 'POST /api/upload');
+    const jobPublish = span('upload', `publish ${EXCHANGES.jobs}`);
+    const jobConsume = span('image-worker', `${QUEUES.jobs} process`);
+    const eventPublish = span('image-worker', `publish ${EXCHANGES.events}`);
+
+    expect(new Set(spans.map((each) => each.service))).toEqual(
+      new Set(['gateway', 'upload', 'image-worker', 'product']),
+    );
+    expect(parentOf(spans, uploadServer)).toBe(find(spans, 'gateway', 'client'));
+    expect(isAncestor(uploadServer, jobPublish)).toBe(true);
+    expect(parentOf(spans, jobConsume)).toBe(jobPublish);
+    expect(parentOf(spans, span('image-worker', 'image.fetch'))).toBe(jobConsume);
+    expect(parentOf(spans, span('image-worker', 'image.process'))).toBe(jobConsume);
+    expect(isAncestor(jobConsume, eventPublish)).toBe(true);
+    expect(parentOf(spans, span('upload', `${QUEUES.uploadEvents} process`))).toBe(eventPublish);
+    expect(parentOf(spans, span('product', `${QUEUES.productEvents} process`))).toBe(eventPublish);
+    expect(spans.every((each) => each.statusCode !== 2)).toBe(true);
   });
 });
