@@ -8,7 +8,7 @@ export const repository = fileURLToPath(new URL('../..', import.meta.url));
 const paths = new Map<string, string>();
 
 /** The path printed by `scripts/tools/<name>.sh`, which builds or fetches the tool when missing. */
-export function tool(name: 'helm' | 'kubeconform' | 'kubernetes-schemas' | 'compose-schema') {
+export function tool(name: 'helm' | 'kubeconform' | 'kubernetes-schemas' | 'compose-schema' | 'compose-config') {
   const known = paths.get(name);
   if (known !== undefined) return known;
   const path = execFileSync('bash', [`scripts/tools/${name}.sh`], {

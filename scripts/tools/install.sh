@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 bash system-packages.sh
-for tool in helm kubeconform kubernetes-schemas compose-schema; do
+for tool in helm kubeconform kubernetes-schemas compose-schema compose-config; do
   echo "$tool: $(bash "$tool.sh")"
 done
