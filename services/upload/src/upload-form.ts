@@ -88,7 +88,11 @@ export async function readUploadForm(request: Request, options: { maxBytes: numb
   });
   let parser: busboy.Busboy;
   try {
-    parser = busboy({ headers: { 'content-type': contentType }, limits: { fields: FIELDS_MAX, fieldSize: 64 * 1024 } });
+    parser = busboy({
+      headers: { 'content-type': contentType },
+      defParamCharset: 'utf8',
+      limits: { fields: FIELDS_MAX, fieldSize: 64 * 1024 },
+    });
   } catch (error) {
     throw new AppError('validation_failed', 'Malformed multipart body', { cause: error });
   }

@@ -98,12 +98,12 @@ describe('POST /api/upload (refused)', () => {
 
     const images = new FormData();
     images.append('images', new Blob([png], { type: 'image/png' }), 'good.png');
-    images.append('images', new Blob(['<svg xmlns="http://www.w3.org/2000/svg"/>'], { type: 'image/png' }), 'bad.png');
+    images.append('images', new Blob(['<svg xmlns="http://www.w3.org/2000/svg"/>'], { type: 'image/png' }), 'bäd.png');
     images.set('serial_number', 'S1');
     images.set('name', 'One');
     const { status, body } = await harness.upload(images);
     expect(status).toBe(415);
-    expect(body.detail).toContain('bad.png');
+    expect(body.detail).toContain('"bäd.png"');
   });
 
   it('answers 400 to images without a product, to both a CSV and images, and to neither', async () => {
