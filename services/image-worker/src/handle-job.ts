@@ -32,18 +32,29 @@ export function createJobHandler(dependencies: JobHandlerDependencies) {
   const inSlot = createSlots(dependencies.concurrency);
 
   async function process(job: ImageProcessJob) {
+    const attributes = { 'app.request_id': job.request_id, 'app.item_id': job.item_id };
     const stopFetch = metrics.fetchSeconds.startTimer();
-    const input = await withSpan('image.fetch', { 'image.source': job.source.kind }, () =>
-      job.source.kind === 'url'
-        ? dependencies.download(job.source.url)
-        : storage.readUpload(job.source.key, dependencies.maxBytes),
-    );
+    const input = await withSpan('image.fetch', { ...attributes, 'image.source': job.source.kind }, async (span) => {
+      const bytes =
+        job.source.kind === 'url'
+          ? await dependencies.download(job.source.url)
+          : await storage.readUpload(job.source.key, dependencies.maxBytes);
+      span.setAttribute('image.input_bytes', bytes.length);
+      return bytes;
+    });
     stopFetch();
     const result = await inSlot(() =>
-      withSpan('image.process', { 'image.input_bytes': input.length }, async () => {
+      withSpan('image.process', { ...attributes, 'image.input_bytes': input.length }, async (span) => {
         const stopProcess = metrics.processSeconds.startTimer();
         const processed = await processImage(input, job.options, { maxPixels: dependencies.maxPixels });
         stopProcess({ format: processed.format });
+        span.setAttributes({
+          'image.format': processed.format,
+          'image.width': processed.width,
+          'image.height': processed.height,
+          'image.output_bytes': processed.data.length,
+          'image.encoding': processed.encoding,
+        });
         return processed;
       }),
     );
