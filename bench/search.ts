@@ -11,7 +11,7 @@ import pg from 'pg';
 
 const here = import.meta.dirname;
 const ROWS = Number(process.env.BENCH_SEARCH_ROWS ?? 1_000_000);
-const SAMPLES = Number(process.env.BENCH_SEARCH_SAMPLES ?? 40);
+const SAMPLES = Number(process.env.BENCH_SEARCH_SAMPLES ?? 100);
 const PER_PAGE = 10;
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ipp_bench_search';
 

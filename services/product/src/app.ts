@@ -18,7 +18,8 @@ import { listProductsRoute } from './routes/list-products.ts';
 import type { ProductRouter } from './routes/router.ts';
 import { updateProductRoute } from './routes/update-product.ts';
 
-function tooLarge(maxBytes: number) {
+/** Refuses a body over `maxBytes` with 413 problem+json. */
+function limitBody(maxBytes: number) {
   return bodyLimit({
     maxSize: maxBytes,
     onError: (c: Context) =>
@@ -38,8 +39,8 @@ export function createProductApp(options: {
   const { orm, logger, metrics, checks, maxBodyBytes = 64 * 1024, maxInternalBodyBytes = 8 * 1024 * 1024 } = options;
   const app = createHttpApp({ logger, metrics });
   mountProbes(app, { service: 'product', version: serviceVersion(), checks, metrics });
-  app.use('/api/*', tooLarge(maxBodyBytes));
-  app.use('/internal/*', tooLarge(maxInternalBodyBytes));
+  app.use('/api/*', limitBody(maxBodyBytes));
+  app.use('/internal/*', limitBody(maxInternalBodyBytes));
   const router: ProductRouter = { app, em: () => orm.em.fork() };
   listProductsRoute(router);
   getProductRoute(router);
