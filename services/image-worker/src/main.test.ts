@@ -107,6 +107,37 @@ async function consumed(metricsUrl: string) {
 }
 
 describe('image worker process', () => {
+  it('refuses to start on a bad setting, naming the variable', async () => {
+    const error = await startService({
+      entry: new URL('./main.ts', import.meta.url),
+      env: { WORKER_CONCURRENCY: 'many', FETCH_ALLOW_PRIVATE_NETWORKS: '10.0.0.0/99' },
+      readyUrl: `http://127.0.0.1:${await freePort()}/health/live`,
+    }).catch((failure: Error) => failure);
+    expect(String(error)).toContain('exited with 1');
+    expect(String(error)).toContain('WORKER_CONCURRENCY');
+    expect(String(error)).toContain('FETCH_ALLOW_PRIVATE_NETWORKS');
+  });
+
+  it('is live but not ready without a broker or a writable STORAGE_DIR', async () => {
+    const port = await freePort();
+    const worker = await startService({
+      entry: new URL('./main.ts', import.meta.url),
+      env: {
+        AMQP_URL: `amqp://guest:guest@127.0.0.1:${await freePort()}`,
+        STORAGE_DIR: '/proc/no-such-dir',
+        WORKER_PORT: String(port),
+      },
+      readyUrl: `http://127.0.0.1:${port}/health/live`,
+    });
+    workers.push(worker);
+    const response = await fetch(`http://127.0.0.1:${port}/health/ready`);
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({
+      checks: { rabbitmq: { status: 'down' }, storage: { status: 'down' } },
+    });
+    expect(await worker.stop()).toBe(0);
+  });
+
   it('processes URL and uploaded-file jobs into oriented outputs and image.processed events', async () => {
     const worker = await startWorker();
     await mkdir(path.join(storageDir, 'uploads'), { recursive: true });
