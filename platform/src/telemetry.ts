@@ -21,3 +21,12 @@ export function withSpan<T>(name: string, attributes: Attributes, work: (span: S
     }
   });
 }
+
+/**
+ * Exports the spans the batch processor still holds; the last step of a graceful shutdown, since
+ * `process.exit` would drop them. Resolves at once when tracing is off.
+ */
+export async function flushTelemetry(): Promise<void> {
+  const provider = trace.getTracerProvider() as { getDelegate?: () => { forceFlush?: () => Promise<void> } };
+  await provider.getDelegate?.().forceFlush?.();
+}
