@@ -1,10 +1,11 @@
 // Benchmark: the gateway's overhead, same run, same client (wrk).
 //  (a) GET /api/products?page=1 straight to a real product service vs through the gateway;
 //  (b) the gateway vs nginx proxying the same trivial upstream, rate limiting and request logs on.
-// Writes bench/results/gateway.json and gateway.md. `node bench/gateway.ts upstream <port>` is the
-// trivial upstream itself (a separate process, like a real service).
+// The runs being compared alternate for several rounds and the medians are reported, so a burst of
+// load from elsewhere on the machine cannot favour one side. Writes bench/results/gateway.json and
+// gateway.md. `node bench/gateway.ts upstream <port>` is the trivial upstream itself.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,22 +15,34 @@ import { freePort } from '@ipp/platform/testing';
 
 const here = import.meta.dirname;
 const root = path.join(here, '..');
-// `--duration 3` for a quick look; the committed results use the defaults.
-const { values: options } = parseArgs({
-  options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' } },
+// `--duration 3 --rounds 1` for a quick look; the committed results use the defaults.
+const { values: options, positionals } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '32' },
+  },
   allowPositionals: true,
 });
 const DURATION_S = Number(options.duration);
+const ROUNDS = Number(options.rounds);
 const CONNECTIONS = Number(options.connections);
 const PATH = '/api/products?page=1';
 const TARGETS = { products_throughput_ratio: 0.6, products_added_p50_ms: 2, nginx_throughput_ratio: 0.4 };
 
-type Measurement = { requests_per_s: number; p50_ms: number; p99_ms: number; errors: number };
+type Measurement = {
+  requests_per_s: number;
+  p50_ms: number;
+  p99_ms: number;
+  errors: number;
+  /** CPU time the proxy process(es) spent per request (user + system), when a proxy was measured. */
+  proxy_cpu_us_per_request?: number;
+};
 
 const work = path.join(tmpdir(), `ipp-bench-gateway-${process.pid}`);
 const children: ChildProcess[] = [];
 
-/** Starts a process with its output in a file (as in production, nothing is thrown away unwritten). */
+/** Starts a process with its output in a file (as in production, the log lines are really written). */
 function start(name: string, command: string, args: string[], env: Record<string, string> = {}) {
   const log = openSync(path.join(work, `${name}.log`), 'a');
   const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
@@ -54,6 +67,28 @@ async function waitFor(url: string, timeoutMs = 30_000) {
   throw new Error(`${url} did not answer 200 within ${timeoutMs} ms (logs in ${work})`);
 }
 
+/** user + system CPU ticks (1/100 s) of the processes, from /proc. */
+function cpuTicks(pids: number[]) {
+  return pids.reduce((sum, pid) => {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return sum + Number(fields[11]) + Number(fields[12]);
+  }, 0);
+}
+
+/** nginx's master and its workers. */
+function processTree(parent: number) {
+  const pids = [parent];
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      if (Number(fields[1]) === parent) pids.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
+}
+
 function milliseconds(value: string) {
   const match = /^([\d.]+)(us|ms|s)$/.exec(value.trim());
   if (!match) throw new Error(`unreadable wrk latency ${value}`);
@@ -62,27 +97,62 @@ function milliseconds(value: string) {
 }
 
 /** One wrk run: a short warm-up, then DURATION_S seconds measured. */
-function measure(label: string, url: string): Measurement {
+function measure(label: string, url: string, proxyPids: number[] = []): Measurement {
   const wrk = (seconds: number) =>
     execFileSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', url], { encoding: 'utf8' });
-  wrk(3);
+  wrk(2);
+  const ticksBefore = cpuTicks(proxyPids);
   const output = wrk(DURATION_S);
+  const ticks = cpuTicks(proxyPids) - ticksBefore;
   const value = (pattern: RegExp) => pattern.exec(output)?.[1] ?? '';
-  const result = {
+  const requests = Number(value(/(\d+) requests in/));
+  const result: Measurement = {
     requests_per_s: Math.round(Number(value(/Requests\/sec:\s+([\d.]+)/))),
     p50_ms: milliseconds(value(/\s50%\s+(\S+)/)),
     p99_ms: milliseconds(value(/\s99%\s+(\S+)/)),
     errors:
       Number(value(/Non-2xx or 3xx responses:\s+(\d+)/) || 0) + Number(value(/Socket errors:.*timeout (\d+)/) || 0),
+    ...(proxyPids.length ? { proxy_cpu_us_per_request: Math.round((ticks * 10_000) / requests) } : {}),
   };
+  const cpu =
+    result.proxy_cpu_us_per_request === undefined ? '' : `  proxy CPU ${result.proxy_cpu_us_per_request} µs/req`;
   console.log(
-    `${label.padEnd(34)} ${String(result.requests_per_s).padStart(7)} req/s  p50 ${result.p50_ms} ms  p99 ${result.p99_ms} ms  errors ${result.errors}`,
+    `${label.padEnd(34)} ${String(result.requests_per_s).padStart(7)} req/s  p50 ${result.p50_ms} ms  p99 ${result.p99_ms} ms  errors ${result.errors}${cpu}`,
   );
   return result;
 }
 
+const median = (values: number[]) => {
+  const sorted = [...values].sort((left, right) => left - right);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+};
+
+/** The per-field median of several rounds of the same run. */
+function medianOf(runs: Measurement[]): Measurement {
+  const field = (name: keyof Measurement) => median(runs.map((run) => run[name] ?? 0));
+  return {
+    requests_per_s: field('requests_per_s'),
+    p50_ms: field('p50_ms'),
+    p99_ms: field('p99_ms'),
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+    ...(runs[0]?.proxy_cpu_us_per_request === undefined
+      ? {}
+      : { proxy_cpu_us_per_request: field('proxy_cpu_us_per_request') }),
+  };
+}
+
+/** Alternates the runs for ROUNDS rounds; returns every round and the medians. */
+function compare(runs: Record<string, () => Measurement>) {
+  const rounds: Record<string, Measurement[]> = Object.fromEntries(Object.keys(runs).map((name) => [name, []]));
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const [name, run] of Object.entries(runs)) rounds[name]?.push(run());
+  }
+  const medians = Object.fromEntries(Object.entries(rounds).map(([name, list]) => [name, medianOf(list)]));
+  return { rounds, medians };
+}
+
 function startGateway(productUrl: string, port: number, adminPort: number) {
-  startNode('gateway', 'gateway/src/main.ts', {
+  const child = startNode('gateway', 'gateway/src/main.ts', {
     WEB_PORT: String(port),
     GATEWAY_ADMIN_PORT: String(adminPort),
     PRODUCT_SERVICE_URL: productUrl,
@@ -92,7 +162,7 @@ function startGateway(productUrl: string, port: number, adminPort: number) {
     LOG_LEVEL: 'info',
     NODE_ENV: 'production',
   });
-  return waitFor(`http://127.0.0.1:${adminPort}/health/ready`);
+  return waitFor(`http://127.0.0.1:${adminPort}/health/ready`).then(() => child.pid as number);
 }
 
 async function startNginx(upstreamPort: number, port: number) {
@@ -106,8 +176,9 @@ async function startNginx(upstreamPort: number, port: number) {
     .replaceAll('{{UPSTREAM_PORT}}', String(upstreamPort))
     .replaceAll('{{PORT}}', String(port));
   writeFileSync(path.join(directory, 'nginx.conf'), config);
-  start('nginx', '/usr/sbin/nginx', ['-c', path.join(directory, 'nginx.conf'), '-p', directory]);
+  const child = start('nginx', '/usr/sbin/nginx', ['-c', path.join(directory, 'nginx.conf'), '-p', directory]);
   await waitFor(`http://127.0.0.1:${port}${PATH}`);
+  return processTree(child.pid as number);
 }
 
 async function seedProducts(productUrl: string, count: number) {
@@ -121,8 +192,9 @@ async function seedProducts(productUrl: string, count: number) {
         description: 'Seeded by bench/gateway.ts',
       }),
     });
-    if (response.status !== 201 && response.status !== 409)
+    if (response.status !== 201 && response.status !== 409) {
       throw new Error(`seeding failed: ${response.status} ${await response.text()}`);
+    }
   }
 }
 
@@ -136,16 +208,9 @@ async function main() {
   const databaseUrl = `postgres://postgres@127.0.0.1:5432/ipp_bench_gateway_${process.pid}`;
   await ensureDatabase(databaseUrl);
   try {
-    const [productPort, gatewayPort, adminPort, upstreamPort, nginxPort, trivialGatewayPort, trivialAdminPort] =
-      (await Promise.all(Array.from({ length: 7 }, () => freePort()))) as [
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-      ];
+    const ports = [];
+    for (let index = 0; index < 7; index += 1) ports.push(await freePort());
+    const [productPort, gatewayPort, adminPort, upstreamPort, nginxPort, trivialGatewayPort, trivialAdminPort] = ports;
     const productUrl = `http://127.0.0.1:${productPort}`;
     startNode('product', 'services/product/src/main.ts', {
       PRODUCT_PORT: String(productPort),
@@ -154,21 +219,35 @@ async function main() {
     });
     await waitFor(`${productUrl}/health/ready`, 60_000);
     await seedProducts(productUrl, 50);
-    await startGateway(productUrl, gatewayPort, adminPort);
+    const gatewayPid = await startGateway(productUrl, gatewayPort as number, adminPort as number);
 
-    console.log(`(a) ${PATH}, ${CONNECTIONS} connections, ${DURATION_S} s each`);
-    const direct = measure('product service, direct', `${productUrl}${PATH}`);
-    const throughGateway = measure('product service, through gateway', `http://127.0.0.1:${gatewayPort}${PATH}`);
+    console.log(`(a) ${PATH}, ${CONNECTIONS} connections, ${DURATION_S} s a run, ${ROUNDS} rounds`);
+    const products = compare({
+      direct: () => measure('product service, direct', `${productUrl}${PATH}`),
+      gateway: () =>
+        measure('product service, through gateway', `http://127.0.0.1:${gatewayPort}${PATH}`, [gatewayPid]),
+    });
 
     start('upstream', process.execPath, [path.join(here, 'gateway.ts'), 'upstream', String(upstreamPort)]);
     await waitFor(`http://127.0.0.1:${upstreamPort}${PATH}`);
-    await startNginx(upstreamPort, nginxPort);
-    await startGateway(`http://127.0.0.1:${upstreamPort}`, trivialGatewayPort, trivialAdminPort);
+    const nginxPids = await startNginx(upstreamPort as number, nginxPort as number);
+    const trivialGatewayPid = await startGateway(
+      `http://127.0.0.1:${upstreamPort}`,
+      trivialGatewayPort as number,
+      trivialAdminPort as number,
+    );
     console.log('(b) trivial upstream');
-    const trivialDirect = measure('trivial upstream, direct', `http://127.0.0.1:${upstreamPort}${PATH}`);
-    const nginx = measure('trivial upstream, through nginx', `http://127.0.0.1:${nginxPort}${PATH}`);
-    const gateway = measure('trivial upstream, through gateway', `http://127.0.0.1:${trivialGatewayPort}${PATH}`);
+    const trivial = compare({
+      direct: () => measure('trivial upstream, direct', `http://127.0.0.1:${upstreamPort}${PATH}`),
+      nginx: () => measure('trivial upstream, through nginx', `http://127.0.0.1:${nginxPort}${PATH}`, nginxPids),
+      gateway: () =>
+        measure('trivial upstream, through gateway', `http://127.0.0.1:${trivialGatewayPort}${PATH}`, [
+          trivialGatewayPid,
+        ]),
+    });
 
+    const { direct, gateway: throughGateway } = products.medians as Record<'direct' | 'gateway', Measurement>;
+    const { nginx, gateway } = trivial.medians as Record<'nginx' | 'gateway', Measurement>;
     const results = {
       products_throughput_ratio: ratio(throughGateway.requests_per_s, direct.requests_per_s),
       products_added_p50_ms: Math.round((throughGateway.p50_ms - direct.p50_ms) * 1000) / 1000,
@@ -179,21 +258,27 @@ async function main() {
       products_added_p50_ms: results.products_added_p50_ms < TARGETS.products_added_p50_ms,
       nginx_throughput_ratio: results.nginx_throughput_ratio >= TARGETS.nginx_throughput_ratio,
     };
-    const nginxVersion =
-      execFileSync('/usr/sbin/nginx', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim() ||
-      'nginx';
+    const nginxVersion = execFileSync('/usr/sbin/nginx', ['-v'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).trim();
     const report = {
       benchmark: 'gateway',
       date: new Date().toISOString(),
-      machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
-      client: `wrk -t1 -c${CONNECTIONS} -d${DURATION_S}s (after a 3 s warm-up)`,
+      machine: {
+        cores: availableParallelism(),
+        cpu: cpus()[0]?.model ?? 'unknown',
+        node: process.version,
+        load_1m_at_end: Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]),
+      },
+      client: `wrk -t1 -c${CONNECTIONS} -d${DURATION_S}s after a 2 s warm-up; ${ROUNDS} alternating rounds, medians reported`,
       setup: {
         gateway: 'one Node process, RATE_LIMIT_STORE=memory (every request counted), LOG_LEVEL=info, logs to a file',
-        nginx: `${nginxVersion}, worker_processes 1, limit_req per client, JSON access_log to a file, upstream keepalive`,
+        nginx: `${nginxVersion || 'nginx'}, worker_processes 1, limit_req per client, JSON access_log to a file, upstream keepalive`,
         product: 'services/product/src/main.ts against its own PostgreSQL database, 50 products seeded, LOG_LEVEL=info',
       },
-      products: { direct, gateway: throughGateway },
-      trivial: { direct: trivialDirect, nginx, gateway },
+      products: { medians: products.medians, rounds: products.rounds },
+      trivial: { medians: trivial.medians, rounds: trivial.rounds },
       results,
       targets: TARGETS,
       pass,
@@ -210,44 +295,63 @@ async function main() {
 
 function markdown(report: {
   date: string;
-  machine: { cores: number; cpu: string; node: string };
+  machine: { cores: number; cpu: string; node: string; load_1m_at_end: number };
   client: string;
   setup: Record<string, string>;
-  products: Record<string, Measurement>;
-  trivial: Record<string, Measurement>;
+  products: { medians: Record<string, Measurement> };
+  trivial: { medians: Record<string, Measurement> };
   results: typeof TARGETS;
   pass: Record<keyof typeof TARGETS, boolean>;
 }) {
-  const row = (name: string, measurement: Measurement) =>
-    `| ${name} | ${measurement.requests_per_s} | ${measurement.p50_ms} | ${measurement.p99_ms} | ${measurement.errors} |`;
+  const row = (name: string, measurement: Measurement | undefined) =>
+    measurement
+      ? `| ${name} | ${measurement.requests_per_s} | ${measurement.p50_ms} | ${measurement.p99_ms} | ${measurement.errors} | ${measurement.proxy_cpu_us_per_request ?? '–'} |`
+      : '';
   const verdict = (ok: boolean) => (ok ? 'pass' : 'FAIL');
+  const nginxCpu = report.trivial.medians.nginx?.proxy_cpu_us_per_request ?? 0;
+  const gatewayCpu = report.trivial.medians.gateway?.proxy_cpu_us_per_request ?? 0;
   return `## Gateway overhead
 
-${report.date}, ${report.machine.cores} cores (${report.machine.cpu}), Node ${report.machine.node}; client: ${report.client}, client, servers and database on the same machine.
+${report.date}, ${report.machine.cores} cores (${report.machine.cpu}), Node ${report.machine.node}, load average ${report.machine.load_1m_at_end} at the end (the machine is shared).
+Client: ${report.client}; client, proxies, services and database all on the same machine.
 Setup: gateway — ${report.setup.gateway}; nginx — ${report.setup.nginx}; product — ${report.setup.product}.
 
-| run | req/s | p50 ms | p99 ms | errors |
-|---|---|---|---|---|
-${row('(a) product service, direct', report.products.direct as Measurement)}
-${row('(a) product service, through the gateway', report.products.gateway as Measurement)}
-${row('(b) trivial upstream, direct', report.trivial.direct as Measurement)}
-${row('(b) trivial upstream, through nginx', report.trivial.nginx as Measurement)}
-${row('(b) trivial upstream, through the gateway', report.trivial.gateway as Measurement)}
+| run (median) | req/s | p50 ms | p99 ms | errors | proxy CPU µs/req |
+|---|---|---|---|---|---|
+${row('(a) product service, direct', report.products.medians.direct)}
+${row('(a) product service, through the gateway', report.products.medians.gateway)}
+${row('(b) trivial upstream, direct', report.trivial.medians.direct)}
+${row('(b) trivial upstream, through nginx', report.trivial.medians.nginx)}
+${row('(b) trivial upstream, through the gateway', report.trivial.medians.gateway)}
 
 | measure | result | target | verdict |
 |---|---|---|---|
 | (a) gateway / direct throughput | ${percent(report.results.products_throughput_ratio)} | ≥ ${percent(TARGETS.products_throughput_ratio)} | ${verdict(report.pass.products_throughput_ratio)} |
 | (a) p50 added by the gateway | ${report.results.products_added_p50_ms} ms | < ${TARGETS.products_added_p50_ms} ms | ${verdict(report.pass.products_added_p50_ms)} |
 | (b) gateway / nginx throughput | ${percent(report.results.nginx_throughput_ratio)} | ≥ ${percent(TARGETS.nginx_throughput_ratio)} | ${verdict(report.pass.nginx_throughput_ratio)} |
+
+Proxy CPU per request is the figure least moved by other load on the machine: nginx spends
+${nginxCpu} µs per request, the gateway ${gatewayCpu} µs (${Math.round((gatewayCpu / nginxCpu) * 10) / 10}×). With client, upstream and proxy sharing
+${report.machine.cores} cores, throughput follows from how much CPU each proxy leaves to the others, so the ratio swings
+with the machine's load from round to round (every round is in gateway.json).
 `;
 }
 
-if (process.argv[2] === 'upstream') {
+if (positionals[0] === 'render') {
+  // Re-renders gateway.md from the committed gateway.json without measuring again.
+  const results = path.join(here, 'results');
+  writeFileSync(
+    path.join(results, 'gateway.md'),
+    markdown(JSON.parse(readFileSync(path.join(results, 'gateway.json'), 'utf8'))),
+  );
+} else if (positionals[0] === 'upstream') {
   const body = JSON.stringify({ items: [], page: 1, per_page: 10, total: 0, pages: 0 });
-  createServer((_req, res) => {
+  const server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
-  }).listen(Number(process.argv[3]), '127.0.0.1').keepAliveTimeout = 65_000;
+  });
+  server.keepAliveTimeout = 65_000;
+  server.listen(Number(positionals[1]), '127.0.0.1');
 } else {
   await main();
 }

@@ -151,6 +151,8 @@ export function forward(
       if (context.failure === 'aborted') started.abort(new Error('client closed the connection'));
     },
     onResponseStart(_controller, statusCode, headers) {
+      // Informational answers (103 Early Hints) are not relayed; the final status follows.
+      if (statusCode < 200) return;
       res.writeHead(statusCode, returnedHeaders(headers));
     },
     onResponseData(current, chunk) {
