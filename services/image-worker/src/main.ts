@@ -28,6 +28,10 @@ async function main() {
   configureSharp({ imagesInFlight: config.WORKER_CONCURRENCY, cores: availableParallelism() });
 
   const storage = createStorage(config.STORAGE_DIR);
+  storage.sweepStaging().then(
+    (removed) => removed && logger.info({ removed }, 'removed staging files left by a stopped worker'),
+    (error) => logger.warn({ err: error }, 'could not sweep staging files'),
+  );
   const fetcher = createSourceFetcher({
     policy: config.FETCH_ALLOW_PRIVATE_NETWORKS,
     timeoutMs: config.FETCH_TIMEOUT_MS,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { permanent } from './processing-error.ts';
 
@@ -46,6 +46,24 @@ export function createStorage(root: string) {
           throw permanent('source_not_found', `no stored upload ${key}`);
         throw error;
       }
+    },
+
+    /** Removes staging files a killed worker left behind; younger ones may belong to a running worker. */
+    async sweepStaging(olderThanMs = 10 * 60_000) {
+      const names = await readdir(temporary).catch(() => [] as string[]);
+      let removed = 0;
+      for (const name of names.filter((entry) => entry.endsWith('.part'))) {
+        const file = path.join(temporary, name);
+        const modified = await stat(file).then(
+          (info) => info.mtimeMs,
+          () => Date.now(),
+        );
+        if (Date.now() - modified > olderThanMs) {
+          await rm(file, { force: true });
+          removed += 1;
+        }
+      }
+      return removed;
     },
 
     /** Readiness: the directory exists and accepts a write. */
