@@ -4,7 +4,7 @@
 // The runs being compared alternate for several rounds and the medians are reported, so a burst of
 // load from elsewhere on the machine cannot favour one side. Writes bench/results/gateway.json and
 // gateway.md. `node bench/gateway.ts upstream <port>` is the trivial upstream itself.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -258,10 +258,10 @@ async function main() {
       products_added_p50_ms: results.products_added_p50_ms < TARGETS.products_added_p50_ms,
       nginx_throughput_ratio: results.nginx_throughput_ratio >= TARGETS.nginx_throughput_ratio,
     };
-    const nginxVersion = execFileSync('/usr/sbin/nginx', ['-v'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }).trim();
+    // nginx -v prints its version on stderr.
+    const nginxVersion = spawnSync('/usr/sbin/nginx', ['-v'], { encoding: 'utf8' })
+      .stderr.replace('nginx version: ', '')
+      .trim();
     const report = {
       benchmark: 'gateway',
       date: new Date().toISOString(),

@@ -105,6 +105,31 @@ describe('proxying to upstreams', () => {
       });
   });
 
+  it('streams the response: the first bytes reach the client before the upstream has finished', async () => {
+    let finish: () => void = () => undefined;
+    const streaming = await startUpstream((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('first ');
+      finish = () => res.end('last');
+    });
+    const relay = await startGateway({ upstreams: { product: streaming.url } });
+    const body = await new Promise<string>((resolve, reject) => {
+      request({ host: '127.0.0.1', port: relay.port, path: '/api/products/stream' }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => {
+          text += chunk;
+          if (text === 'first ') finish();
+        });
+        res.on('end', () => resolve(text));
+      })
+        .on('error', reject)
+        .end();
+    });
+    await relay.close();
+    await streaming.close();
+    expect(body).toBe('first last');
+  });
+
   it('refuses a declared body over the limit with 413 without contacting the upstream', async () => {
     const before = (await product).connections();
     const reply = await send(gateway.port, '/api/products', { method: 'POST', body: 'x'.repeat(1001) });
