@@ -6,11 +6,13 @@ import {
   claimIdempotencyKey,
   findIdempotencyKey,
   type IdempotencyRecord,
+  insertJobs,
   insertRequest,
   type NewItem,
+  type NewRequest,
 } from './upload-repository.ts';
 
-export type PlannedItem = Omit<NewItem, 'id' | 'product_id'>;
+export type PlannedItem = Omit<NewItem, 'id'>;
 export type IngestPlan = { kind: 'csv' | 'images'; items: PlannedItem[]; options: UploadOptions; bodyHash: string };
 export type Accepted = { request_id: string; total: number; replayed: boolean };
 
@@ -35,33 +37,32 @@ export async function acceptUpload(dependencies: IngestDependencies, plan: Inges
     if (existing) return replayOf(existing, plan.bodyHash);
   }
   const names = new Map(plan.items.map((item) => [item.serial_number, item.product_name]));
-  const ensured = await products.ensure([...names].map(([serial_number, name]) => ({ serial_number, name })));
-  const productIds = new Map(ensured.map((product) => [product.serial_number, product.id]));
+  // The product service works while the items are written; the jobs, which carry product ids, wait for it.
+  const ensuring = products.ensure([...names].map(([serial_number, name]) => ({ serial_number, name })));
+  ensuring.catch(() => undefined);
 
   const requestId = crypto.randomUUID();
   const { options } = plan;
+  const request: NewRequest = {
+    id: requestId,
+    kind: plan.kind,
+    options: {
+      quality: options.quality ?? DEFAULT_QUALITY,
+      format: options.format ?? 'original',
+      max_width: options.max_width ?? null,
+      max_height: options.max_height ?? null,
+      webhook_url: options.webhook_url ?? null,
+    },
+    items: plan.items.map((item) => ({ ...item, id: crypto.randomUUID() })),
+    webhookId: options.webhook_url ? crypto.randomUUID() : null,
+  };
   try {
     await transaction(pool, async (client) => {
-      await insertRequest(client, {
-        id: requestId,
-        kind: plan.kind,
-        options: {
-          quality: options.quality ?? DEFAULT_QUALITY,
-          format: options.format ?? 'original',
-          max_width: options.max_width ?? null,
-          max_height: options.max_height ?? null,
-          webhook_url: options.webhook_url ?? null,
-        },
-        items: plan.items.map((item) => ({
-          ...item,
-          id: crypto.randomUUID(),
-          product_id: productIds.get(item.serial_number) ?? null,
-        })),
-        webhookId: options.webhook_url ? crypto.randomUUID() : null,
-      });
+      await insertRequest(client, request);
       if (idempotencyKey && !(await claimIdempotencyKey(client, idempotencyKey, plan.bodyHash, requestId))) {
         throw new KeyTaken();
       }
+      await insertJobs(client, request, await ensuring);
     });
   } catch (error) {
     if (!(error instanceof KeyTaken) || !idempotencyKey) throw error;

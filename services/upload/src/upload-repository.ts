@@ -10,7 +10,6 @@ export type NewItem = {
   position: number;
   serial_number: string;
   product_name: string;
-  product_id: number | null;
   input_url: string;
   source: ImageProcessJob['source'];
 };
@@ -29,8 +28,12 @@ function traceHeaders() {
   return carrier;
 }
 
-/** One `image.process` job per item, built by the database from the rows just written (ImageProcessJobSchema). */
+/**
+ * One `image.process` job per item, built by the database from the rows just written and the product ids
+ * the product service answered (ImageProcessJobSchema).
+ */
 const OUTBOX_JOBS_SQL = `
+  WITH product AS (SELECT * FROM jsonb_to_recordset($6::jsonb) AS product(serial_number text, id bigint))
   INSERT INTO upload.outbox (exchange, routing_key, payload, headers)
   SELECT $2, $3, jsonb_build_object(
       'message_id', gen_random_uuid(),
@@ -44,13 +47,14 @@ const OUTBOX_JOBS_SQL = `
         ELSE jsonb_strip_nulls(jsonb_build_object('kind', 'file', 'key', item.source_key, 'content_type', item.source_content_type))
       END,
       'options', $4::jsonb,
-      'product', jsonb_build_object('id', item.product_id, 'serial_number', item.serial_number, 'name', item.product_name)
+      'product', jsonb_build_object('id', product.id, 'serial_number', item.serial_number, 'name', item.product_name)
     ), $5::jsonb
-  FROM upload.items item WHERE item.request_id = $1 ORDER BY item.row_number, item.position`;
+  FROM upload.items item LEFT JOIN product ON product.serial_number = item.serial_number
+  WHERE item.request_id = $1 ORDER BY item.row_number, item.position`;
 
-/** Writes the request, its items, one outbox row per job and the pending webhook, all in the caller's transaction. */
+/** Writes the request, its items and its pending webhook (in the caller's transaction). */
 export async function insertRequest(client: Queryable, request: NewRequest) {
-  const { webhook_url, ...jobOptions } = request.options;
+  const { webhook_url } = request.options;
   await client.query('INSERT INTO upload.requests (id, kind, total, options) VALUES ($1, $2, $3, $4)', [
     request.id,
     request.kind,
@@ -63,14 +67,13 @@ export async function insertRequest(client: Queryable, request: NewRequest) {
     source_content_type: source.kind === 'file' ? (source.content_type ?? null) : null,
   }));
   await client.query(
-    `INSERT INTO upload.items (id, request_id, row_number, position, serial_number, product_name, product_id, input_url,
+    `INSERT INTO upload.items (id, request_id, row_number, position, serial_number, product_name, input_url,
        source_key, source_content_type)
-     SELECT id, $1, row_number, position, serial_number, product_name, product_id, input_url, source_key, source_content_type
+     SELECT id, $1, row_number, position, serial_number, product_name, input_url, source_key, source_content_type
      FROM jsonb_to_recordset($2::jsonb) AS item(id uuid, row_number int, position int, serial_number text,
-       product_name text, product_id bigint, input_url text, source_key text, source_content_type text)`,
+       product_name text, input_url text, source_key text, source_content_type text)`,
     [request.id, JSON.stringify(rows)],
   );
-  await client.query(OUTBOX_JOBS_SQL, [request.id, EXCHANGES.jobs, ROUTING_KEYS.process, jobOptions, traceHeaders()]);
   if (request.webhookId && webhook_url) {
     await client.query('INSERT INTO upload.webhook_deliveries (id, request_id, url) VALUES ($1, $2, $3)', [
       request.webhookId,
@@ -78,6 +81,23 @@ export async function insertRequest(client: Queryable, request: NewRequest) {
       webhook_url,
     ]);
   }
+}
+
+/** Writes one outbox row per item of the request: the jobs the relay publishes once the transaction commits. */
+export async function insertJobs(
+  client: Queryable,
+  request: Pick<NewRequest, 'id' | 'options'>,
+  products: Array<{ serial_number: string; id: number }>,
+) {
+  const { webhook_url: _webhook, ...jobOptions } = request.options;
+  await client.query(OUTBOX_JOBS_SQL, [
+    request.id,
+    EXCHANGES.jobs,
+    ROUTING_KEYS.process,
+    jobOptions,
+    traceHeaders(),
+    JSON.stringify(products),
+  ]);
 }
 
 export type IdempotencyRecord = { body_hash: string; request_id: string; total: number };

@@ -127,4 +127,11 @@ describe('POST /api/upload (refused)', () => {
     const { status } = await harness.upload(csvForm(GOOD_CSV), { 'idempotency-key': 'has spaces' });
     expect(status).toBe(400);
   });
+
+  it('answers 503 and stores nothing when the product service is unreachable (kept last: it stops the stand-in)', async () => {
+    await harness.productService.close();
+    const { status, body } = await harness.upload(csvForm(GOOD_CSV, { webhook_url: 'https://hooks.test/x' }));
+    expect(status).toBe(503);
+    expect(body.type).toBe('/problems/unavailable');
+  });
 });

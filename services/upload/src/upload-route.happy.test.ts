@@ -23,7 +23,7 @@ describe('POST /api/upload (accepted)', () => {
     });
 
     const items = await harness.pool.query(
-      'SELECT row_number, position, serial_number, product_name, product_id, input_url, status FROM upload.items WHERE request_id = $1 ORDER BY row_number, position',
+      'SELECT row_number, position, serial_number, product_name, input_url, status FROM upload.items WHERE request_id = $1 ORDER BY row_number, position',
       [body.request_id],
     );
     expect(items.rows).toEqual([
@@ -32,7 +32,7 @@ describe('POST /api/upload (accepted)', () => {
         position: 0,
         serial_number: 'SKU1',
         product_name: 'Desk',
-        product_id: '1',
+
         input_url: 'https://img.test/1.jpg',
         status: 'queued',
       },
@@ -41,7 +41,7 @@ describe('POST /api/upload (accepted)', () => {
         position: 1,
         serial_number: 'SKU1',
         product_name: 'Desk',
-        product_id: '1',
+
         input_url: 'https://img.test/2.jpg',
         status: 'queued',
       },
@@ -50,7 +50,7 @@ describe('POST /api/upload (accepted)', () => {
         position: 0,
         serial_number: 'SKU2',
         product_name: 'Chair',
-        product_id: '2',
+
         input_url: 'https://img.test/3.jpg',
         status: 'queued',
       },
@@ -69,6 +69,11 @@ describe('POST /api/upload (accepted)', () => {
       options: { quality: 80, format: 'webp', max_width: 800, max_height: null },
       product: { id: 1, serial_number: 'SKU1', name: 'Desk' },
     });
+    expect(jobs.rows.map((row) => row.payload.product)).toEqual([
+      { id: 1, serial_number: 'SKU1', name: 'Desk' },
+      { id: 1, serial_number: 'SKU1', name: 'Desk' },
+      { id: 2, serial_number: 'SKU2', name: 'Chair' },
+    ]);
     expect([...harness.productService.products.keys()]).toEqual(['SKU1', 'SKU2']);
     const webhook = await harness.pool.query(
       'SELECT url, status, attempts FROM upload.webhook_deliveries WHERE request_id = $1',

@@ -25,7 +25,6 @@ export class CreateUploadSchema extends Migration {
         position integer NOT NULL,
         serial_number text NOT NULL,
         product_name text NOT NULL,
-        product_id bigint,
         input_url text NOT NULL,
         source_key text,
         source_content_type text,
