@@ -35,7 +35,7 @@ describe('image events consumer', () => {
     await expect
       .poll(
         async () => ProductSchema.parse(await (await fixture.app.request(`/api/products/${product.id}`)).json()).images,
-        { timeout: 10_000, interval: 100 },
+        { timeout: 20_000, interval: 100 },
       )
       .toHaveLength(1);
     const [image] = ProductSchema.parse(await (await fixture.app.request(`/api/products/${product.id}`)).json()).images;

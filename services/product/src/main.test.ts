@@ -44,6 +44,7 @@ describe('product service process', () => {
       entry: new URL('./main.ts', import.meta.url),
       env: { DATABASE_URL: database.url, AMQP_URL: vhost.url, PRODUCT_PORT: String(port) },
       readyUrl: `http://127.0.0.1:${port}/health/ready`,
+      timeoutMs: 45_000,
     });
     let exitCode: Promise<number | null> | undefined;
     const created = await slowCreate(port, async () => {
@@ -55,7 +56,7 @@ describe('product service process', () => {
     expect(JSON.parse(created.body)).toMatchObject({ serial_number: 'MAIN-SLOW' });
     expect(await exitCode).toBe(0);
     await expect(fetch(`http://127.0.0.1:${port}/health/live`)).rejects.toThrow();
-  });
+  }, 60_000);
 
   it('stops at once naming the variable when the configuration is invalid', async () => {
     await expect(
@@ -63,8 +64,8 @@ describe('product service process', () => {
         entry: new URL('./main.ts', import.meta.url),
         env: { DATABASE_URL: 'mysql://nowhere', PRODUCT_PORT: '1' },
         readyUrl: 'http://127.0.0.1:1/health/ready',
-        timeoutMs: 10_000,
+        timeoutMs: 20_000,
       }),
     ).rejects.toThrow(/DATABASE_URL/);
-  });
+  }, 30_000);
 });
