@@ -108,6 +108,22 @@ function percentile(sorted: number[], fraction: number) {
 }
 const round = (value: number) => Math.round(value * 10) / 10;
 
+/** What decides whether a count is served from PostgreSQL's buffers or has to read pages again. */
+async function storage() {
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ shared_buffers: string; table: string; search_index: string }>(
+      `SELECT current_setting('shared_buffers') AS shared_buffers,
+              pg_size_pretty(pg_relation_size('product.products')) AS table,
+              pg_size_pretty(pg_relation_size('product.products_search_text_trgm')) AS search_index`,
+    );
+    return rows[0];
+  } finally {
+    await client.end();
+  }
+}
+
 async function seed() {
   const client = new pg.Client({ connectionString: DATABASE_URL });
   await client.connect();
@@ -201,6 +217,7 @@ async function main() {
     // A fresh process, so no connection or plan carries over from before the seed.
     await service.stop();
     service = await startService({ entry, env, readyUrl: `http://127.0.0.1:${port}/health/ready`, timeoutMs: 60_000 });
+    const database = await storage();
     const loadBefore = loadavg()[0] ?? 0;
     const results = await measureAll(`http://127.0.0.1:${port}`);
     const load = { before: round(loadBefore), after: round(loadavg()[0] ?? 0) };
@@ -215,6 +232,7 @@ async function main() {
       samples_per_scenario: SAMPLES,
       per_page: PER_PAGE,
       seeding,
+      database,
       results,
     };
     mkdirSync(path.join(here, 'results'), { recursive: true });
@@ -232,6 +250,7 @@ function markdown(report: {
   samples_per_scenario: number;
   machine: { cpus: number; model: string; load_average_1m: { before: number; after: number } };
   seeding: { insert_s: number; vacuum_s: number } | null;
+  database: { shared_buffers: string; table: string; search_index: string } | undefined;
   results: Awaited<ReturnType<typeof measureAll>>;
 }) {
   const lines = [
@@ -251,6 +270,10 @@ function markdown(report: {
         `| ${result.scenario} | ${result.total.toLocaleString('en')} | ${result.p50_ms} | ${result.p95_ms} | ` +
         `${result.target} | ${result.pass === null ? '—' : result.pass ? 'yes' : 'no'} |`,
     ),
+    '',
+    `PostgreSQL: shared_buffers ${report.database?.shared_buffers}, table ${report.database?.table}, ` +
+      `search index ${report.database?.search_index}. When table and index exceed shared_buffers (the default ` +
+      '128 MB here), a count over ~10 % of the rows re-reads most table pages from the OS cache on every request.',
     '',
     'How: `search` matches `search_text` (lower-cased serial number and name, a stored generated column) with',
     '`LIKE` through one pg_trgm GIN index. A search first fetches up to 10,001 matching ids: when that is all of',
