@@ -2,7 +2,7 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withSpan } from './telemetry.ts';
+import { nameServerSpan, withSpan } from './telemetry.ts';
 
 const exporter = new InMemorySpanExporter();
 const processor = new SimpleSpanProcessor({ exporter });
@@ -42,5 +42,15 @@ describe('withSpan', () => {
     const [span] = await finishedSpans();
     expect(span?.status).toEqual({ code: SpanStatusCode.ERROR, message: 'connection refused' });
     expect(span?.events.map((event) => event.name)).toEqual(['exception']);
+  });
+});
+
+describe('nameServerSpan', () => {
+  it('renames the active span by route and records the route', async () => {
+    exporter.reset();
+    await withSpan('GET', {}, () => nameServerSpan('GET', '/api/products/*'));
+    const [span] = await finishedSpans();
+    expect(span?.name).toBe('GET /api/products/*');
+    expect(span?.attributes['http.route']).toBe('/api/products/*');
   });
 });

@@ -30,3 +30,13 @@ export async function flushTelemetry(): Promise<void> {
   const provider = trace.getTracerProvider() as { getDelegate?: () => { forceFlush?: () => Promise<void> } };
   await provider.getDelegate?.().forceFlush?.();
 }
+
+/**
+ * Names the active server span by route (`POST /api/upload`, not `POST`) and sets `http.route`, for servers
+ * that route by themselves rather than through createHttpApp (the gateway).
+ */
+export function nameServerSpan(method: string, route: string): void {
+  const span = trace.getActiveSpan();
+  span?.updateName(`${method} ${route}`);
+  span?.setAttribute('http.route', route);
+}
