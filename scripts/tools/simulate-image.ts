@@ -33,6 +33,8 @@ const deployables: Record<string, string> = {
   'image-worker': 'services/image-worker',
 };
 const nobody = { uid: 65534, gid: 65534 };
+// Image metadata that changes no file of the tree (USER is applied as `nobody` at start).
+const metadataKeywords = ['LABEL', 'EXPOSE', 'USER', 'STOPSIGNAL'];
 
 function log(message: string) {
   process.stderr.write(`[simulate-image] ${message}\n`);
@@ -117,6 +119,9 @@ function build(packageDir: string, work: string) {
         result.cmd = execForm(text);
       } else if (keyword === 'HEALTHCHECK') {
         result.healthcheck = execForm(text);
+      } else if (!metadataKeywords.includes(keyword)) {
+        // An instruction this simulation cannot perform would make it prove less than it claims.
+        throw new Error(`line ${line}: ${keyword} is not simulated`);
       }
     }
     Object.assign(result, { env, workdir });
