@@ -215,6 +215,9 @@ Services seen in Jaeger afterwards: ${report.services_in_jaeger.join(', ')}.
 
 CPU per unit of work (user + system time of the service processes, from /proc) is the steadier figure on a shared
 machine: the throughput ratio at saturation is untraced CPU / traced CPU. Every round is in tracing.json.
+On this shared 2-core machine (load average above 10 from the other engineers' tests) single rounds swing by
+up to ±50 % and the verdicts of the two measures can disagree from one run to the next: read the rounds in
+tracing.json before trusting one figure.
 `,
     );
     console.log(
