@@ -107,6 +107,15 @@ describe('the helm chart', () => {
     expect(volumes.map((volume) => volume.persistentVolumeClaim?.claimName)).toContain('shared-images');
   });
 
+  it('lets Prometheus in the monitoring namespace scrape each probe port only when that namespace is set', () => {
+    const scrapers = (manifests: Manifest[]) =>
+      JSON.stringify(named(manifests, 'NetworkPolicy', '-product').spec).includes(
+        '"kubernetes.io/metadata.name":"monitoring"',
+      );
+    expect(scrapers(render())).toBe(false);
+    expect(scrapers(render({ set: ['networkPolicy.monitoringNamespace=monitoring'] }))).toBe(true);
+  });
+
   it('has a helm test hook that checks /health/ready through the health service', () => {
     const pod = named(render(), 'Pod', '-test-ready');
     expect(pod.metadata.annotations?.['helm.sh/hook']).toBe('test');
