@@ -276,11 +276,12 @@ function markdown(report: {
       '128 MB here), a count over ~10 % of the rows re-reads most table pages from the OS cache on every request.',
     '',
     'How: `search` matches `search_text` (lower-cased serial number and name, a stored generated column) with',
-    '`LIKE` through one pg_trgm GIN index. A search first fetches up to 10,001 matching ids: when that is all of',
-    'them, one index scan gives the exact total and the page. Past that it runs `count(*)`, then the page, where',
-    'the planner walks the primary key. The unfiltered total is a row kept by statement-level triggers, and a',
-    'page in the second half is read backwards (`ORDER BY id DESC` with the small remaining offset), so the last',
-    'page costs what the first does; a middle page still pays its `OFFSET`.',
+    '`LIKE` through one pg_trgm GIN index. Unless the planner expects over 50,000 matches, a search first fetches',
+    'up to 10,001 matching ids: when that is all of them, one index scan gives the exact total and the page.',
+    'Otherwise it runs `count(*)`, then the page, where the planner walks the primary key. The unfiltered total is',
+    'a row kept by statement-level triggers, and a page in the second half is read backwards (`ORDER BY id DESC`',
+    'with the small remaining offset), so the last page costs what the first does; a middle page still pays its',
+    '`OFFSET`.',
     '',
   ];
   return `${lines.join('\n')}\n`;
