@@ -18,6 +18,8 @@ export const QUEUES = {
   jobs: 'image.process',
   uploadEvents: 'upload.image-events',
   productEvents: 'product.image-events',
+  /** Jobs the broker dead-lettered (failed every attempt): the upload service fails their items. */
+  uploadDeadJobs: 'upload.dead-jobs',
   deadLetter: 'image.dead-letter',
 } as const;
 

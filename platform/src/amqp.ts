@@ -47,6 +47,8 @@ export async function assertTopology(channel: Channel, retryDelaysMs: readonly n
     [QUEUES.jobs, EXCHANGES.jobs, [ROUTING_KEYS.process]],
     [QUEUES.uploadEvents, EXCHANGES.events, [ROUTING_KEYS.processed, ROUTING_KEYS.failed]],
     [QUEUES.productEvents, EXCHANGES.events, [ROUTING_KEYS.processed]],
+    // A dead-lettered job keeps its queue's name as routing key; a copy stays in the dead-letter queue.
+    [QUEUES.uploadDeadJobs, EXCHANGES.deadLetter, [QUEUES.jobs]],
   ];
   for (const [queue, exchange, keys] of bindings) {
     await channel.assertQueue(queue, {

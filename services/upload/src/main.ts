@@ -12,6 +12,7 @@ import { initOrm } from '@ipp/platform/orm';
 import { createUploadApp } from './app.ts';
 import { loadUploadConfig } from './config.ts';
 import { createPool } from './database.ts';
+import { consumeDeadJobs } from './dead-jobs.ts';
 import { consumeImageEvents } from './event-consumer.ts';
 import { migrations } from './migrations/index.ts';
 import { createOutboxRelay } from './outbox-relay.ts';
@@ -65,6 +66,15 @@ try {
     publicBaseUrl: config.PUBLIC_BASE_URL,
     onOutcome: (type, outcome) => {
       uploadMetrics.eventsHandled.inc({ type, applied: String(outcome === 'applied' || outcome === 'completed') });
+      if (outcome === 'completed') webhooks.wake();
+    },
+  });
+  consumeDeadJobs(amqp, {
+    pool,
+    storage,
+    logger,
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+    onOutcome: (outcome) => {
       if (outcome === 'completed') webhooks.wake();
     },
   });
