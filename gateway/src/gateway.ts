@@ -7,6 +7,7 @@ import type { GatewayMetrics } from './gateway-metrics.ts';
 import { sendProblem } from './problem.ts';
 import { createUpstream, type ForwardContext, forward } from './proxy.ts';
 import type { Quota, RateLimits } from './rate-limit.ts';
+import { createRequestRecorder } from './request-log.ts';
 import { createCors, SECURITY_HEADERS } from './response-headers.ts';
 import { type Route, resolveRoute, type Upstream } from './routes.ts';
 
@@ -61,42 +62,8 @@ export function createGateway(options: GatewayOptions) {
     health: createUpstream(options.upstreams.health),
   };
   const checkKey = createApiKeyCheck(apiKeys);
+  const record = createRequestRecorder({ logger: requestLogger, metrics });
   const cors = createCors(options.corsOrigins ?? []);
-
-  function record(
-    req: IncomingMessage,
-    res: ServerResponse,
-    route: Route,
-    context: ForwardContext,
-    client: string,
-    started: number,
-  ) {
-    const seconds = (performance.now() - started) / 1000;
-    // 499: the client went away before an answer (nginx's convention).
-    const status = res.headersSent ? res.statusCode : 499;
-    if (!res.writableFinished) context.failure ??= 'aborted';
-    const upstream = route.kind === 'proxy' ? route.upstream : undefined;
-    if (upstream && context.failure && context.failure !== 'aborted' && context.failure !== 'too_large') {
-      metrics.upstreamFailed(upstream, context.failure);
-    }
-    metrics.observeHttp(req.method ?? 'GET', route.name, status, seconds);
-    requestLogger.info(
-      {
-        request_id: context.requestId,
-        method: req.method,
-        route: route.name,
-        path: req.url?.split('?', 1)[0],
-        status,
-        duration_ms: Math.round(seconds * 10_000) / 10,
-        bytes_in: context.bytes.in,
-        bytes_out: context.bytes.out,
-        client,
-        upstream,
-        ...(context.failure ? { failure: context.failure } : {}),
-      },
-      'request',
-    );
-  }
 
   function dispatch(
     req: IncomingMessage,

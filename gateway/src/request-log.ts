@@ -1,5 +1,9 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@ipp/platform';
 import { pino } from 'pino';
+import type { GatewayMetrics } from './gateway-metrics.ts';
+import type { ForwardContext } from './proxy.ts';
+import type { Route } from './routes.ts';
 
 /**
  * The per-request log line's own logger: same shape as the platform's (`service`, `level`, `time`,
@@ -33,4 +37,43 @@ export function logDestination(flushEveryMs = 1000) {
     }
   }, flushEveryMs).unref();
   return destination;
+}
+
+/** Once a request is over: one log line and one metrics observation, from what the exchange recorded. */
+export function createRequestRecorder(options: { logger: Logger; metrics: GatewayMetrics }) {
+  const { logger, metrics } = options;
+  return (
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: Route,
+    context: ForwardContext,
+    client: string,
+    started: number,
+  ) => {
+    const seconds = (performance.now() - started) / 1000;
+    // 499: the client went away before an answer (nginx's convention).
+    const status = res.headersSent ? res.statusCode : 499;
+    if (!res.writableFinished) context.failure ??= 'aborted';
+    const upstream = route.kind === 'proxy' ? route.upstream : undefined;
+    if (upstream && context.failure && context.failure !== 'aborted' && context.failure !== 'too_large') {
+      metrics.upstreamFailed(upstream, context.failure);
+    }
+    metrics.observeHttp(req.method ?? 'GET', route.name, status, seconds);
+    logger.info(
+      {
+        request_id: context.requestId,
+        method: req.method,
+        route: route.name,
+        path: req.url?.split('?', 1)[0],
+        status,
+        duration_ms: Math.round(seconds * 10_000) / 10,
+        bytes_in: context.bytes.in,
+        bytes_out: context.bytes.out,
+        client,
+        upstream,
+        ...(context.failure ? { failure: context.failure } : {}),
+      },
+      'request',
+    );
+  };
 }
