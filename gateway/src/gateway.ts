@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Logger, requestIdFrom } from '@ipp/platform';
+import { nameServerSpan } from '@ipp/platform/telemetry';
 import { createApiKeyCheck, isWrite } from './api-keys.ts';
 import { clientAddress } from './client-address.ts';
 import type { StaticPage } from './docs.ts';
@@ -120,6 +121,7 @@ export function createGateway(options: GatewayOptions) {
     const started = performance.now();
     const requestId = requestIdFrom(firstValue(req.headers['x-request-id']));
     const route = resolveRoute(req.url ?? '');
+    nameServerSpan(req.method ?? 'GET', route.name);
     const address = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustProxyHops);
     const trustedProto =
       trustProxyHops > 0 ? firstValue(req.headers['x-forwarded-proto'])?.split(',', 1)[0]?.trim() : undefined;
