@@ -4,16 +4,18 @@ import { containsPattern, SEARCH_TEXT_SEPARATOR } from './search-pattern.ts';
 // Hand-written SQL for what the ORM cannot say well: trigram search, the maintained count, upserts.
 // MikroORM inlines `?` parameters as escaped literals (arrays as lists, hence `ARRAY[?]`).
 
+/** Where `search` matches: the narrow `product_search` table, through its trigram index. */
 function matchCondition(search: string) {
   const pattern = containsPattern(search);
-  // One trigram index covers `search_text`; a term spanning the separator needs the per-column check too.
+  // `search_text` joins serial number and name; a term spanning the separator needs the per-column check.
   if (search.includes(SEARCH_TEXT_SEPARATOR)) {
     return {
+      from: 'product.product_search JOIN product.products USING (id)',
       sql: 'search_text LIKE lower(?) AND (lower(serial_number) LIKE lower(?) OR lower(name) LIKE lower(?))',
       params: [pattern, pattern, pattern],
     };
   }
-  return { sql: 'search_text LIKE lower(?)', params: [pattern] };
+  return { from: 'product.product_search', sql: 'search_text LIKE lower(?)', params: [pattern] };
 }
 
 /** Exact number of products (kept by triggers, so it costs one row read). */
@@ -26,7 +28,7 @@ export async function countAllProducts(em: EntityManager): Promise<number> {
 export async function countMatchingProducts(em: EntityManager, search: string): Promise<number> {
   const match = matchCondition(search);
   const rows = await em.execute<{ total: string }[]>(
-    `SELECT count(*) AS total FROM product.products WHERE ${match.sql}`,
+    `SELECT count(*) AS total FROM ${match.from} WHERE ${match.sql}`,
     match.params,
   );
   return Number(rows[0]?.total ?? 0);
@@ -36,7 +38,7 @@ export async function countMatchingProducts(em: EntityManager, search: string): 
 export async function estimateMatchingProducts(em: EntityManager, search: string): Promise<number> {
   const match = matchCondition(search);
   const rows = await em.execute<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }[]>(
-    `EXPLAIN (FORMAT JSON) SELECT id FROM product.products WHERE ${match.sql}`,
+    `EXPLAIN (FORMAT JSON) SELECT id FROM ${match.from} WHERE ${match.sql}`,
     match.params,
   );
   return rows[0]?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? 0;
@@ -45,7 +47,7 @@ export async function estimateMatchingProducts(em: EntityManager, search: string
 /** Ids of up to `limit` products matching `search`, in no particular order. */
 export async function matchingProductIds(em: EntityManager, search: string, limit: number): Promise<number[]> {
   const match = matchCondition(search);
-  const rows = await em.execute<{ id: string }[]>(`SELECT id FROM product.products WHERE ${match.sql} LIMIT ?`, [
+  const rows = await em.execute<{ id: string }[]>(`SELECT id FROM ${match.from} WHERE ${match.sql} LIMIT ?`, [
     ...match.params,
     limit,
   ]);
@@ -61,11 +63,11 @@ export async function pageProductIds(
   options: { search: string | undefined; offset: number; limit: number; total: number },
 ): Promise<number[]> {
   const { offset, limit, total } = options;
-  const match = options.search ? matchCondition(options.search) : { sql: 'true', params: [] };
+  const match = options.search ? matchCondition(options.search) : { from: 'product.products', sql: 'true', params: [] };
   const end = Math.min(offset + limit, total);
   const fromEnd = offset > total / 2;
   const rows = await em.execute<{ id: string }[]>(
-    `SELECT id FROM product.products WHERE ${match.sql} ORDER BY id ${fromEnd ? 'DESC' : 'ASC'} LIMIT ? OFFSET ?`,
+    `SELECT id FROM ${match.from} WHERE ${match.sql} ORDER BY id ${fromEnd ? 'DESC' : 'ASC'} LIMIT ? OFFSET ?`,
     fromEnd ? [...match.params, end - offset, total - end] : [...match.params, limit, offset],
   );
   const ids = rows.map((row) => Number(row.id));
