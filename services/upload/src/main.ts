@@ -37,7 +37,7 @@ try {
     poolMax: 1,
   });
   await orm.close();
-  const pool = createPool({ databaseUrl: config.DATABASE_URL, max: config.DATABASE_POOL_MAX });
+  const pool = createPool({ databaseUrl: config.DATABASE_URL, max: config.DATABASE_POOL_MAX, logger });
   const storage = createStorage(config.STORAGE_DIR);
   await storage.prepare();
   const uploadMetrics = createUploadMetrics(metrics, pool);

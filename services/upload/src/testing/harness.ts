@@ -23,7 +23,7 @@ export async function createHarness(label: string, options: { maxBytes?: number;
   const database = await createTestDatabase(label);
   const orm = await initOrm({ databaseUrl: database.url, schema: 'upload', entities: [], migrations, poolMax: 1 });
   await orm.close();
-  const pool = createPool({ databaseUrl: database.url, max: 5 });
+  const pool = createPool({ databaseUrl: database.url, max: 5, logger: testLogger });
   const storageDir = await mkdtemp(path.join(tmpdir(), 'ipp-upload-'));
   const storage = createStorage(storageDir);
   await storage.prepare();
