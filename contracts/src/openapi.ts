@@ -66,6 +66,7 @@ export function buildOpenApiDocument(options: { version: string; serverUrl?: str
       400: problem('Invalid body; `errors` lists every field.'),
       401: problem('API key missing or wrong.'),
       409: problem('A product with this serial number exists.'),
+      415: problem('The body is not JSON.'),
       ...rateLimited,
     },
   });
@@ -81,6 +82,7 @@ export function buildOpenApiDocument(options: { version: string; serverUrl?: str
       400: problem('Invalid body or id.'),
       404: problem('No such product.'),
       409: problem('Another product has this serial number.'),
+      415: problem('The body is not JSON.'),
     },
   });
   registry.registerPath({

@@ -17,7 +17,7 @@ describe('the pipeline when the broker goes away', () => {
     const file = { body: await webp(), type: 'image/webp' };
     images = await startImageServer({ '/a.webp': file, '/b.webp': file });
     stack = await startStack({ label: 'e2e_broker', services: ['product', 'upload', 'image-worker', 'gateway'] });
-    vhost = decodeURIComponent(new URL(stack.amqpUrl ?? '').pathname.slice(1));
+    vhost = decodeURIComponent(new URL(stack.amqpUrl).pathname.slice(1));
   }, 90_000);
   afterAll(async () => {
     if (vhost) await rabbitmqctl('set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*').catch(() => undefined);

@@ -26,9 +26,8 @@ export type Stack = Awaited<ReturnType<typeof startStack>>;
 /** Starts the named services (dependencies first, the gateway last) and returns the gateway's URL. */
 export async function startStack(options: { label: string; services: ServiceName[]; env?: Record<string, string> }) {
   const database = await createTestDatabase(options.label);
-  const vhost = options.services.some((name) => name !== 'product' && name !== 'gateway')
-    ? await createTestVhost(options.label)
-    : undefined;
+  // Every stack gets a vhost of its own: even the product service alone consumes image events.
+  const vhost = await createTestVhost(options.label);
   const storageDir = await mkdtemp(join(tmpdir(), `ipp-${options.label}-`));
   const ports = {
     web: await freePort(),
@@ -42,7 +41,7 @@ export async function startStack(options: { label: string; services: ServiceName
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     DATABASE_URL: database.url,
-    ...(vhost ? { AMQP_URL: vhost.url } : {}),
+    AMQP_URL: vhost.url,
     STORAGE_DIR: storageDir,
     PUBLIC_BASE_URL: gatewayUrl,
     WEB_PORT: String(ports.web),
@@ -74,7 +73,7 @@ export async function startStack(options: { label: string; services: ServiceName
   const stop = async () => {
     for (const name of [...running.keys()].reverse()) await running.get(name)?.stop();
     await database.drop().catch(() => undefined);
-    await vhost?.drop().catch(() => undefined);
+    await vhost.drop().catch(() => undefined);
     await rm(storageDir, { recursive: true, force: true });
   };
   try {
@@ -90,7 +89,7 @@ export async function startStack(options: { label: string; services: ServiceName
     env,
     storageDir,
     databaseUrl: database.url,
-    amqpUrl: vhost?.url,
+    amqpUrl: vhost.url,
     process: (name: ServiceName) => running.get(name),
     /** Starts (another instance of) a service with extra env, e.g. a second worker. */
     startExtra: (name: ServiceName, extraEnv: Record<string, string>) =>

@@ -24,11 +24,11 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, root 
   throw new AppError('validation_failed', detail, { errors });
 }
 
-/** The request's JSON body, checked against `schema`; a non-JSON content type or malformed JSON is a 400. */
+/** The request's JSON body, checked against `schema`: a non-JSON content type is a 415, malformed JSON a 400. */
 export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
   const contentType = c.req.header('content-type') ?? '';
   if (!/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(contentType)) {
-    throw new AppError('validation_failed', 'The body must be JSON (Content-Type: application/json)', {
+    throw new AppError('unsupported_media_type', 'The body must be JSON (Content-Type: application/json)', {
       errors: [{ path: 'body', message: 'Content-Type must be application/json' }],
     });
   }
