@@ -52,7 +52,12 @@ describe('npm start', () => {
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     cleanups.push(async () => {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      // SIGTERM first: the services run in process groups of their own and would outlive a SIGKILLed parent.
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
     });
 
     await until(() => output.includes(`gateway on http://localhost:${web}`), { timeoutMs: 60_000 });
