@@ -74,9 +74,13 @@ export function createBrokerCheck(options: { url: string; timeoutMs: number; onE
           },
         };
       } catch (error) {
+        // A connection that stopped answering (a broker gone without closing it) is dropped, not reused.
+        connection = undefined;
+        model.close().catch(() => undefined);
+        const down = { status: 'down' as const, error: errorMessage(error) };
         return {
-          rabbitmq,
-          queues: { status: 'down', latency_ms: elapsedMs(queuesStarted), error: errorMessage(error), queues: {} },
+          rabbitmq: { ...down, latency_ms: elapsedMs(started) },
+          queues: { ...down, latency_ms: elapsedMs(queuesStarted), queues: {} },
         };
       }
     },
