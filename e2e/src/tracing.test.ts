@@ -53,6 +53,7 @@ describe('one request is one trace across processes', () => {
     expect(parentOf(spans, gatewayClient as ReceivedSpan)).toBe(gatewayServer);
     expect(parentOf(spans, productServer as ReceivedSpan)).toBe(gatewayClient);
     expect(parentOf(spans, query as ReceivedSpan)).toBe(productServer);
+    expect(gatewayServer?.name).toBe('GET /api/products');
     expect(productServer?.name).toBe('GET /api/products');
     expect(productServer?.attributes['http.route']).toBe('/api/products');
     expect(productServer?.serviceVersion).toMatch(/^\d+\.\d+\.\d+/);
@@ -115,6 +116,7 @@ describe('one request is one trace across processes', () => {
       new Set(['gateway', 'upload', 'image-worker', 'product']),
     );
     expect(parentOf(spans, uploadServer)).toBe(find(spans, 'gateway', 'client'));
+    expect(find(spans, 'gateway', 'server')?.name).toBe('POST /api/upload');
     expect(isAncestor(uploadServer, jobPublish)).toBe(true);
     expect(parentOf(spans, jobConsume)).toBe(jobPublish);
     expect(parentOf(spans, span('image-worker', 'image.fetch'))).toBe(jobConsume);
