@@ -115,8 +115,7 @@ services.forEach((service, index) => {
   });
 });
 
-process.on('SIGINT', () => stopAll(0));
-process.on('SIGTERM', () => stopAll(0));
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => stopAll(0));
 
 const gatewayPort = env.WEB_PORT || '5000';
 if (children.has('gateway')) {
