@@ -2,6 +2,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+export { until } from '@ipp/platform/testing';
+
 async function listen(server: Server) {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -46,18 +48,4 @@ export async function startWebhookReceiver({ failFirst = 0 } = {}) {
     });
   });
   return { ...(await listen(server)), received };
-}
-
-/** Polls `probe` until it returns a truthy value, and returns that value. */
-export async function until<T>(
-  probe: () => T | Promise<T>,
-  { timeoutMs = 30_000, intervalMs = 100 } = {},
-): Promise<Exclude<T, false | null | undefined | 0 | ''>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as Exclude<T, false | null | undefined | 0 | ''>;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
 }

@@ -6,22 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type Amqp, createAmqp } from './amqp.ts';
 import { createLogger } from './logger.ts';
-import { createTestVhost } from './testing.ts';
+import { createTestVhost, until } from './testing.ts';
 
 const run = promisify(execFile);
 const logger = createLogger({ service: 'amqp-test', level: 'silent' });
 const Ping = z.object({ message_id: z.uuid(), type: z.literal('image.processed'), n: z.number() });
 const ping = (n: number) => ({ message_id: randomUUID(), type: 'image.processed' as const, n });
-
-async function until<T>(probe: () => T | Promise<T>, timeoutMs = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('createAmqp', () => {
   let vhost: Awaited<ReturnType<typeof createTestVhost>>;
@@ -73,9 +63,9 @@ describe('createAmqp', () => {
 
   it('reconnects by itself after the broker drops the connection and keeps consuming', async () => {
     await run('rabbitmqctl', ['-q', 'close_all_connections', '-p', vhost.vhost, 'test: connection cut']);
-    await until(() => !amqp.isConnected(), 5_000);
+    await until(() => !amqp.isConnected(), { timeoutMs: 5_000 });
     await expect(amqp.publish(EXCHANGES.events, ROUTING_KEYS.processed, ping(4))).rejects.toThrow(/not connected/);
-    await until(() => amqp.isConnected(), 15_000);
+    await until(() => amqp.isConnected(), { timeoutMs: 15_000 });
     await amqp.publish(EXCHANGES.events, ROUTING_KEYS.processed, ping(5));
     await until(() => received.some((entry) => entry.n === 5));
   });

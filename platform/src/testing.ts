@@ -96,3 +96,17 @@ export async function startService(options: {
   await stop('SIGKILL');
   throw new Error(`${entry} not ready at ${options.readyUrl} within the timeout:\n${output}`);
 }
+
+/** Polls `probe` until it returns something truthy and returns that; fails after `timeoutMs`. */
+export async function until<T>(
+  probe: () => T | Promise<T>,
+  { timeoutMs = 15_000, intervalMs = 50 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<Exclude<T, false | null | undefined | 0 | ''>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value as Exclude<T, false | null | undefined | 0 | ''>;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

@@ -1,11 +1,10 @@
 import { EXCHANGES, type ImageProcessJob, ImageProcessJobSchema, QUEUES, ROUTING_KEYS } from '@ipp/contracts';
 import { type Amqp, createAmqp } from '@ipp/platform/amqp';
-import { createTestVhost } from '@ipp/platform/testing';
+import { createTestVhost, until } from '@ipp/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumeDeadJobs } from './dead-jobs.ts';
 import { itemsOf } from './testing/events.ts';
 import { CSV_HEADER, createHarness, csvForm, type Harness, PUBLIC_BASE_URL, testLogger } from './testing/harness.ts';
-import { until } from './testing/until.ts';
 
 describe('dead-lettered jobs', () => {
   let harness: Harness;

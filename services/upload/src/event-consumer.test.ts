@@ -1,12 +1,11 @@
 import { EXCHANGES, QUEUES, ROUTING_KEYS } from '@ipp/contracts';
 import { type Amqp, createAmqp } from '@ipp/platform/amqp';
-import { createTestVhost } from '@ipp/platform/testing';
+import { createTestVhost, until } from '@ipp/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumeImageEvents } from './event-consumer.ts';
 import type { EventOutcome } from './image-events.ts';
 import { failedEvent, itemsOf, processedEvent } from './testing/events.ts';
 import { CSV_HEADER, createHarness, csvForm, type Harness, PUBLIC_BASE_URL, testLogger } from './testing/harness.ts';
-import { until } from './testing/until.ts';
 
 describe('image event consumer', () => {
   let harness: Harness;

@@ -5,12 +5,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { QUEUES } from '@ipp/contracts';
-import { createTestDatabase, freePort, type ServiceProcess, startService, TEST_PREFIX } from '@ipp/platform/testing';
+import {
+  createTestDatabase,
+  freePort,
+  type ServiceProcess,
+  startService,
+  TEST_PREFIX,
+  until,
+} from '@ipp/platform/testing';
 import amqplib from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSV_HEADER, csvForm } from './testing/harness.ts';
 import { startProductStandIn } from './testing/product-stand-in.ts';
-import { until } from './testing/until.ts';
 
 const run = promisify(execFile);
 
@@ -59,7 +65,7 @@ describe('upload service while RabbitMQ is unavailable', () => {
 
     await run('rabbitmqctl', ['-q', 'add_vhost', vhost]);
     await run('rabbitmqctl', ['-q', 'set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*']);
-    await until(async () => (await fetch(`${baseUrl}/health/ready`)).status === 200, 20_000);
+    await until(async () => (await fetch(`${baseUrl}/health/ready`)).status === 200, { timeoutMs: 20_000 });
     const connection = await amqplib.connect(amqpUrl);
     try {
       const channel = await connection.createChannel();

@@ -10,6 +10,7 @@ import {
   freePort,
   type ServiceProcess,
   startService,
+  until,
 } from '@ipp/platform/testing';
 import amqplib from 'amqplib';
 import { Webhook } from 'standardwebhooks';
@@ -17,7 +18,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processedEvent } from './testing/events.ts';
 import { CSV_HEADER, csvForm } from './testing/harness.ts';
 import { startProductService } from './testing/product-service.ts';
-import { until } from './testing/until.ts';
 
 const SECRET = `whsec_${Buffer.from('the upload service test secret').toString('base64')}`;
 const entry = new URL('./main.ts', import.meta.url);

@@ -2,12 +2,11 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ImageProcessJobSchema, QUEUES } from '@ipp/contracts';
 import { type Amqp, createAmqp } from '@ipp/platform/amqp';
-import { createTestVhost, freePort } from '@ipp/platform/testing';
+import { createTestVhost, freePort, until } from '@ipp/platform/testing';
 import amqplib from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOutboxRelay, type Publish } from './outbox-relay.ts';
 import { CSV_HEADER, createHarness, csvForm, type Harness, testLogger } from './testing/harness.ts';
-import { until } from './testing/until.ts';
 
 const run = promisify(execFile);
 const csv = (count: number) =>

@@ -1,12 +1,12 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseNetworkPolicy } from '@ipp/platform/ssrf-guard';
+import { until } from '@ipp/platform/testing';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyImageEvent } from './image-events.ts';
 import { itemsOf, processedEvent } from './testing/events.ts';
 import { CSV_HEADER, createHarness, csvForm, type Harness, PUBLIC_BASE_URL, testLogger } from './testing/harness.ts';
-import { until } from './testing/until.ts';
 import { createWebhookDispatcher, type DeliveryOutcome } from './webhook-dispatcher.ts';
 
 const SECRET = `whsec_${Buffer.from('a webhook secret for the tests!!').toString('base64')}`;
