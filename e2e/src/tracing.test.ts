@@ -91,7 +91,8 @@ describe('one request is one trace across processes', () => {
     const spans = await until(
       () => {
         const trace = receiver.trace(traceId);
-        return find(trace, 'upload', 'consumer') && find(trace, 'product', 'consumer') && trace;
+        const csvWritten = trace.some((each) => each.name === 'csv.generate');
+        return find(trace, 'upload', 'consumer') && find(trace, 'product', 'consumer') && csvWritten && trace;
       },
       { timeoutMs: 60_000, intervalMs: 200 },
     );
@@ -124,6 +125,7 @@ describe('one request is one trace across processes', () => {
     expect(isAncestor(jobConsume, eventPublish)).toBe(true);
     expect(parentOf(spans, span('upload', `${QUEUES.uploadEvents} process`))).toBe(eventPublish);
     expect(parentOf(spans, span('product', `${QUEUES.productEvents} process`))).toBe(eventPublish);
+    expect(isAncestor(span('upload', `${QUEUES.uploadEvents} process`), span('upload', 'csv.generate'))).toBe(true);
     expect(spans.every((each) => each.statusCode !== 2)).toBe(true);
   });
 });

@@ -1,9 +1,10 @@
 import type { Logger } from './logger.ts';
+import { flushTelemetry } from './telemetry.ts';
 
 export type Closer = { name: string; close: () => Promise<unknown> };
 
 /**
- * On SIGTERM or SIGINT, runs the closers in order (servers first, pools last) and exits 0; exits 1 when
+ * On SIGTERM or SIGINT, runs the closers in order (servers first, pools last), flushes traces and exits 0; exits 1 when
  * one fails or the whole takes longer than the bound. A second signal exits at once.
  */
 export function handleShutdown(options: { logger: Logger; timeoutMs: number; closers: Closer[] }) {
@@ -30,6 +31,8 @@ export function handleShutdown(options: { logger: Logger; timeoutMs: number; clo
         logger.error({ err: error, closer: closer.name }, 'close failed');
       }
     }
+    // Spans still buffered by the batch processor would be lost to process.exit.
+    await flushTelemetry().catch((error: unknown) => logger.warn({ err: error }, 'could not flush traces'));
     logger.info('stopped');
     logger.flush?.();
     setImmediate(() => process.exit(code));

@@ -1,4 +1,5 @@
 import { rename, writeFile } from 'node:fs/promises';
+import { withSpan } from '@ipp/platform/telemetry';
 import { stringify } from 'csv-stringify/sync';
 import { COLUMNS } from './csv-parser.ts';
 import type { Queryable } from './database.ts';
@@ -39,9 +40,12 @@ export async function renderOutputCsv(db: Queryable, requestId: string): Promise
 }
 
 /** Writes the file atomically (a reader never sees half of it). */
-export async function writeOutputCsv(db: Queryable, requestId: string, path: string) {
-  const text = await renderOutputCsv(db, requestId);
-  await writeFile(`${path}.tmp`, text);
-  await rename(`${path}.tmp`, path);
-  return text;
+export function writeOutputCsv(db: Queryable, requestId: string, path: string) {
+  return withSpan('csv.generate', { 'upload.request_id': requestId }, async (span) => {
+    const text = await renderOutputCsv(db, requestId);
+    await writeFile(`${path}.tmp`, text);
+    await rename(`${path}.tmp`, path);
+    span.setAttribute('csv.bytes', Buffer.byteLength(text));
+    return text;
+  });
 }

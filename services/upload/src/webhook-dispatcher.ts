@@ -1,5 +1,7 @@
 import type { Logger } from '@ipp/platform';
 import { blockedCause, checkUrl, createGuardedAgent, type NetworkPolicy } from '@ipp/platform/ssrf-guard';
+import { withSpan } from '@ipp/platform/telemetry';
+import { SpanStatusCode } from '@opentelemetry/api';
 import { Webhook } from 'standardwebhooks';
 import { fetch } from 'undici';
 import type { Pool } from './database.ts';
@@ -101,7 +103,15 @@ export function createWebhookDispatcher(options: {
 
   async function deliver(due: Due) {
     const attempts = due.attempts + 1;
-    const result = await post(due);
+    const result = await withSpan(
+      'webhook.deliver',
+      { 'webhook.id': due.id, 'webhook.attempt': attempts, 'server.address': originOf(due.url) },
+      async (span) => {
+        const outcome = await post(due);
+        if (outcome.error) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error });
+        return outcome;
+      },
+    );
     let outcome: DeliveryOutcome = 'delivered';
     if (result.error) outcome = result.permanent || attempts >= maxAttempts ? 'failed' : 'retry';
     await pool.query(
