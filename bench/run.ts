@@ -1,12 +1,14 @@
 // `npm run bench`: runs every benchmark in turn (each writes bench/results/<name>.json and .md),
-// then gathers the tables into bench/results/README.md. One name as argument runs just that one.
+// then gathers the tables into bench/results/README.md. Names as arguments run just those;
+// `--summary` runs none and only gathers the committed results.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const here = import.meta.dirname;
 const all = ['gateway', 'search', 'pipeline-sharp', 'pipeline', 'worker-memory', 'ingest', 'tracing'];
-const chosen = process.argv.slice(2).length ? process.argv.slice(2) : all;
+const names = process.argv.slice(2).filter((name) => name !== '--summary');
+const chosen = process.argv.includes('--summary') ? [] : names.length ? names : all;
 const failed: string[] = [];
 
 for (const name of chosen) {

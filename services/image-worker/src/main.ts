@@ -41,7 +41,8 @@ async function main() {
   const amqp = createAmqp({
     url: config.AMQP_URL,
     logger,
-    prefetch: config.WORKER_PREFETCH ?? config.WORKER_CONCURRENCY,
+    // Twice the sharp slots by default: the next sources download while every slot is busy (bench/results/pipeline.md).
+    prefetch: config.WORKER_PREFETCH ?? config.WORKER_CONCURRENCY * 2,
   });
   amqp.consume(
     QUEUES.jobs,
