@@ -157,8 +157,13 @@ describe('the image pipeline through the gateway', () => {
         status: 'completed_with_errors',
       });
       expect(deliveries[0]?.headers['webhook-id']).toBe(last?.headers['webhook-id']);
-      const after = UploadStatusSchema.parse(await (await api(`/api/status/${requestId}`)).json());
-      expect(after.webhook).toMatchObject({ url: `${receiver.url}/hook`, status: 'delivered', attempts: 2 });
+      // The receiver records a delivery before it answers; the status shows it once the answer is back.
+      const after = await until(async () => {
+        const current = UploadStatusSchema.parse(await (await api(`/api/status/${requestId}`)).json());
+        return current.webhook?.status === 'delivered' ? current : undefined;
+      });
+      expect(after.webhook).toEqual({ url: `${receiver.url}/hook`, status: 'delivered', attempts: 2 });
+      expect(receiver.received).toHaveLength(2);
     });
 
     it('creates the products and lists their processed images', async () => {

@@ -100,7 +100,7 @@ export async function startService(options: {
 /** Polls `probe` until it returns something truthy and returns that; fails after `timeoutMs`. */
 export async function until<T>(
   probe: () => T | Promise<T>,
-  { timeoutMs = 15_000, intervalMs = 50 }: { timeoutMs?: number; intervalMs?: number } = {},
+  { timeoutMs = 30_000, intervalMs = 50 }: { timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<Exclude<T, false | null | undefined | 0 | ''>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
