@@ -54,13 +54,16 @@ it('shows one upload as one trace containing every service in a real Jaeger', as
   );
   const serviceOf = (processId: string) => trace.processes[processId]?.serviceName;
   const byId = new Map(trace.spans.map((span) => [span.spanID, span]));
-  const parentService = (name: string) => {
-    const span = trace.spans.find((candidate) => candidate.operationName === name);
+  // The parent's service of the span `name` of `service` (the gateway and upload server spans share a name).
+  const parentService = (name: string, service?: string) => {
+    const span = trace.spans.find(
+      (candidate) => candidate.operationName === name && (!service || serviceOf(candidate.processID) === service),
+    );
     const parent = byId.get(span?.references.find((reference) => reference.refType === 'CHILD_OF')?.spanID ?? '');
     return parent && serviceOf(parent.processID);
   };
   expect(trace.traceID).toBe(traceId);
-  expect(parentService('POST /api/upload')).toBe('gateway');
+  expect(parentService('POST /api/upload', 'upload')).toBe('gateway');
   expect(parentService('image.process process')).toBe('upload');
   expect(parentService('product.image-events process')).toBe('image-worker');
   expect(parentService('upload.image-events process')).toBe('image-worker');
