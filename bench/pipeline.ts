@@ -15,7 +15,8 @@ const round2 = (value = 0) => Math.round(value * 100) / 100;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 const ROUNDS = 3;
 
-async function serveFiles(bodies: Buffer[]) {
+/** Serves `/photo-<n>.jpg` from `bodies` on a loopback port. */
+export async function serveFiles(bodies: Buffer[]) {
   const server = createServer((request, response) => {
     const index = Number(/^\/photo-(\d+)\.jpg/.exec(request.url ?? '')?.[1]);
     const body = bodies[index];
@@ -27,7 +28,7 @@ async function serveFiles(bodies: Buffer[]) {
 }
 
 /** Uploads one CSV naming `count` images and returns the seconds from the request to the completed status. */
-async function uploadAndWait(stack: Stack, imagesUrl: string, count: number, tag: string) {
+export async function uploadAndWait(stack: Stack, imagesUrl: string, count: number, tag: string) {
   const rows = Array.from(
     { length: count },
     (_, index) => `${tag}-${index},Bench ${tag} ${index},${imagesUrl}/photo-${index}.jpg?${tag}`,

@@ -7,14 +7,12 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { UploadAcceptedSchema, UploadStatusSchema } from '@ipp/contracts';
 import { type Stack, startStack } from '../e2e/src/stack.ts';
 import { startJaeger } from '../e2e/src/tracing-jaeger.ts';
+import { serveFiles, uploadAndWait } from './pipeline.ts';
 import { ensurePhotoFixtures } from './pipeline-sharp.ts';
 
 const here = import.meta.dirname;
@@ -56,37 +54,6 @@ function wrk(url: string, seconds: number) {
     errors: Number(value(/Non-2xx or 3xx responses:\s+(\d+)/)),
     requests: Number(value(/(\d+) requests in/)),
   };
-}
-
-async function serveFiles(bodies: Buffer[]) {
-  const server = createServer((request, response) => {
-    const body = bodies[Number(/^\/photo-(\d+)\.jpg/.exec(request.url ?? '')?.[1])];
-    if (!body) return void response.writeHead(404).end();
-    response.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': body.length }).end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
-}
-
-/** Seconds from the upload of a CSV naming `count` images to its `completed` status. */
-async function uploadAndWait(stack: Stack, imagesUrl: string, count: number, tag: string) {
-  const rows = Array.from(
-    { length: count },
-    (_, index) => `${tag}-${index},Bench ${index},${imagesUrl}/photo-${index}.jpg?${tag}`,
-  );
-  const form = new FormData();
-  form.set('file', new Blob([['Serial Number,Product Name,Input Image Urls', ...rows].join('\n')]), 'bench.csv');
-  const started = performance.now();
-  const response = await fetch(`${stack.gatewayUrl}/api/upload`, { method: 'POST', body: form });
-  if (response.status !== 202) throw new Error(`upload answered ${response.status}: ${await response.text()}`);
-  const { request_id: requestId } = UploadAcceptedSchema.parse(await response.json());
-  for (;;) {
-    const status = UploadStatusSchema.parse(await (await fetch(`${stack.gatewayUrl}/api/status/${requestId}`)).json());
-    if (status.status === 'completed') return (performance.now() - started) / 1000;
-    if (status.status !== 'queued' && status.status !== 'processing')
-      throw new Error(`bench upload ended ${status.status}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 async function main() {
