@@ -1,6 +1,7 @@
 import type { Logger } from '@ipp/platform';
 import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import { type Pool, transaction } from './database.ts';
+import { createWakeup } from './wakeup.ts';
 
 export type Publish = (
   exchange: string,
@@ -37,8 +38,7 @@ export function createOutboxRelay(options: {
   const { pool, logger, batchSize = 500, pollMs = 1000, keepSentMs = 86_400_000, confirmTimeoutMs = 30_000 } = options;
   let lastCleanup = 0;
   let running = false;
-  let wake: (() => void) | undefined;
-  let woken = false;
+  const wakeup = createWakeup();
   let loop: Promise<void> | undefined;
 
   /** Publishes one row inside the upload's trace context, failing when the broker has not confirmed in time. */
@@ -95,19 +95,8 @@ export function createOutboxRelay(options: {
         published = -1;
       }
       if (published === batchSize || !running) continue;
-      if (woken && published >= 0) {
-        woken = false;
-        continue;
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pollMs);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = undefined;
-      woken = false;
+      // After a failed pass, wait out the poll even when woken: no hot loop against a broken broker.
+      await wakeup.pause(pollMs, { honourPending: published >= 0 });
     }
   }
 
@@ -116,13 +105,10 @@ export function createOutboxRelay(options: {
       running = true;
       loop = run();
     },
-    wake() {
-      woken = true;
-      wake?.();
-    },
+    wake: wakeup.wake,
     async stop() {
       running = false;
-      wake?.();
+      wakeup.wake();
       await loop;
     },
   };

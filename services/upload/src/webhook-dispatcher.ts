@@ -5,6 +5,7 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import { Webhook } from 'standardwebhooks';
 import { fetch } from 'undici';
 import type { Pool } from './database.ts';
+import { createWakeup } from './wakeup.ts';
 
 type Due = { id: string; url: string; payload: unknown; attempts: number };
 export type DeliveryOutcome = 'delivered' | 'retry' | 'failed';
@@ -54,7 +55,7 @@ export function createWebhookDispatcher(options: {
   const agent = createGuardedAgent(options.policy);
   let running = false;
   let loop: Promise<void> | undefined;
-  let wake: (() => void) | undefined;
+  const wakeup = createWakeup();
 
   async function claim(): Promise<Due[]> {
     const { rows } = await pool.query<Due>(
@@ -140,14 +141,7 @@ export function createWebhookDispatcher(options: {
         logger.error({ err: error }, 'webhook dispatcher pass failed');
       }
       if (claimed > 0 || !running) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pollMs);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = undefined;
+      await wakeup.pause(pollMs);
     }
   }
 
@@ -156,12 +150,10 @@ export function createWebhookDispatcher(options: {
       running = true;
       loop = run();
     },
-    wake() {
-      wake?.();
-    },
+    wake: wakeup.wake,
     async stop() {
       running = false;
-      wake?.();
+      wakeup.wake();
       await loop;
       await agent.close();
     },
