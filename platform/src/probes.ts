@@ -4,16 +4,23 @@ import type { Metrics } from './metrics.ts';
 
 export type ReadinessCheck = () => Promise<unknown>;
 
+/** Rejects when `work` has not settled within `timeoutMs`. */
+export async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function timed(check: ReadinessCheck, timeoutMs: number) {
   const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      check(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
+    await withTimeout(check(), timeoutMs);
     return { status: 'ok' as HealthStatus, latency_ms: Math.round(performance.now() - started) };
   } catch (error) {
     return {
@@ -21,8 +28,6 @@ async function timed(check: ReadinessCheck, timeoutMs: number) {
       latency_ms: Math.round(performance.now() - started),
       error: error instanceof Error ? error.message : String(error),
     };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

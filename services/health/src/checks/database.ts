@@ -1,5 +1,6 @@
+import { withTimeout } from '@ipp/platform';
 import pg from 'pg';
-import { type CheckResult, elapsedMs, errorMessage, withTimeout } from './timed.ts';
+import { type CheckResult, elapsedMs, errorMessage } from './timed.ts';
 
 export type DatabaseCheck = CheckResult & { pool: { total: number; idle: number; waiting: number } };
 

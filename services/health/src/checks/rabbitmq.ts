@@ -1,6 +1,7 @@
 import { QUEUES } from '@ipp/contracts';
+import { withTimeout } from '@ipp/platform';
 import amqp, { type ChannelModel } from 'amqplib';
-import { type CheckResult, elapsedMs, errorMessage, withTimeout } from './timed.ts';
+import { type CheckResult, elapsedMs, errorMessage } from './timed.ts';
 
 export type QueueStats = { messages: number; consumers: number };
 export type BrokerCheck = { rabbitmq: CheckResult; queues: CheckResult & { queues: Record<string, QueueStats> } };
