@@ -1,3 +1,5 @@
+export type ClientAddress = { client: string; chain: string };
+
 /**
  * The client's address and the forwarding chain to pass on. Only the last `trustedHops` entries of
  * X-Forwarded-For were written by proxies we trust; anything before them is the client's own claim.
@@ -6,7 +8,7 @@ export function clientAddress(
   socketAddress: string | undefined,
   forwardedFor: string | string[] | undefined,
   trustedHops: number,
-): { client: string; chain: string } {
+): ClientAddress {
   const peer = normalise(socketAddress ?? 'unknown');
   if (trustedHops === 0 || !forwardedFor) return { client: peer, chain: peer };
   const claimed = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor)

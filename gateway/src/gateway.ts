@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Logger, requestIdFrom } from '@ipp/platform';
-import { nameServerSpan } from '@ipp/platform/telemetry';
+import { type ServerSpan, startServerSpan } from '@ipp/platform/telemetry';
 import { createApiKeyCheck, isWrite } from './api-keys.ts';
-import { clientAddress } from './client-address.ts';
+import { type ClientAddress, clientAddress } from './client-address.ts';
 import type { StaticPage } from './docs.ts';
 import type { GatewayMetrics } from './gateway-metrics.ts';
 import { sendProblem } from './problem.ts';
@@ -117,12 +117,15 @@ export function createGateway(options: GatewayOptions) {
     forward(req, res, upstreams[route.upstream], context, upstreamTimeoutMs);
   }
 
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
+  function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    address: ClientAddress,
+    span: ServerSpan | undefined,
+  ) {
     const started = performance.now();
-    const requestId = requestIdFrom(firstValue(req.headers['x-request-id']));
     const route = resolveRoute(req.url ?? '');
-    nameServerSpan(req.method ?? 'GET', route.name);
-    const address = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustProxyHops);
     const trustedProto =
       trustProxyHops > 0 ? firstValue(req.headers['x-forwarded-proto'])?.split(',', 1)[0]?.trim() : undefined;
     const context: ForwardContext = {
@@ -134,7 +137,10 @@ export function createGateway(options: GatewayOptions) {
     };
     res.setHeader('x-request-id', requestId);
     for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
-    res.once('close', () => record(req, res, route, context, address.client, started));
+    res.once('close', () => {
+      record(req, res, route, context, address.client, started);
+      span?.end(route.name, res.headersSent ? res.statusCode : 499);
+    });
     if (cors(req, res)) return;
 
     const keyId = checkKey(req.headers.authorization);
@@ -169,10 +175,23 @@ export function createGateway(options: GatewayOptions) {
         dispatch(req, res, route, context, keyId !== undefined);
       },
     );
+  }
+
+  /** The request listener: the whole exchange runs in the context of its server span. */
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    const requestId = requestIdFrom(firstValue(req.headers['x-request-id']));
+    const address = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustProxyHops);
+    const path = req.url?.split('?', 1)[0] ?? '/';
+    const span = startServerSpan(req.method ?? 'GET', path, (name) => req.headers[name], {
+      'client.address': address.client,
+      'http.response.header.x-request-id': [requestId],
+    });
+    if (span) span.run(() => handle(req, res, requestId, address, span));
+    else handle(req, res, requestId, address, undefined);
   };
 
   return {
-    handle,
+    handle: listener,
     /** Closes the upstream pools once their in-flight requests are done (at shutdown). */
     close: () => Promise.all(Object.values(upstreams).map((upstream) => upstream.pool.close())).then(() => undefined),
   };

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough } from 'node:stream';
+import { traceContextHeaders } from '@ipp/platform/telemetry';
 import { type Dispatcher, Pool } from 'undici';
 import { sendProblem } from './problem.ts';
 
@@ -30,6 +31,8 @@ const NOT_RETURNED = new Set([
   'x-request-id',
   'x-powered-by',
 ]);
+// W3C context: with tracing on, the gateway's span replaces the client's; with it off they pass through.
+const TRACE_CONTEXT = new Set(['traceparent', 'tracestate', 'baggage']);
 const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 export type ForwardContext = {
@@ -65,13 +68,16 @@ function forwardHeaders(req: IncomingMessage, upstream: Upstream, context: Forwa
           .map((token) => token.trim()),
       )
     : undefined;
+  const traceContext = traceContextHeaders();
+  const traced = 'traceparent' in traceContext;
   const raw = req.rawHeaders;
   const headers: string[] = [];
   for (let index = 0; index < raw.length; index += 2) {
     const name = (raw[index] as string).toLowerCase();
-    if (NOT_FORWARDED.has(name) || listed?.has(name)) continue;
+    if (NOT_FORWARDED.has(name) || listed?.has(name) || (traced && TRACE_CONTEXT.has(name))) continue;
     headers.push(name, raw[index + 1] as string);
   }
+  for (const name in traceContext) headers.push(name, traceContext[name] as string);
   headers.push(
     'host',
     upstream.host,

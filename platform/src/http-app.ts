@@ -1,9 +1,11 @@
+import type { ServerResponse } from 'node:http';
 import { trace } from '@opentelemetry/api';
-import { Hono } from 'hono';
+import { type Context, Hono, type Next } from 'hono';
 import { AppError, problemResponse } from './errors.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.ts';
+import { type ServerSpan, startServerSpan } from './telemetry.ts';
 
 export type AppEnv = { Variables: { requestId: string; log: Logger } };
 
@@ -15,31 +17,37 @@ export function createHttpApp(options: { logger: Logger; metrics: Metrics }) {
   const { logger, metrics } = options;
   const app = new Hono<AppEnv>();
 
-  app.use(async (c, next) => {
+  /** Runs the request; then one metrics observation, one log line, and the end of its span. */
+  async function observe(c: Context<AppEnv>, next: Next, requestId: string, span: ServerSpan | undefined) {
     const started = performance.now();
-    const requestId = requestIdFrom(c.req.header(REQUEST_ID_HEADER));
     c.set('requestId', requestId);
     c.set('log', logger.child({ request_id: requestId }));
     await next();
     c.res.headers.set(REQUEST_ID_HEADER, requestId);
     const route = c.req.routePath && c.req.routePath !== '/*' ? c.req.routePath : 'unmatched';
-    // Name the server span by route, not by bare method.
-    trace.getActiveSpan()?.updateName(`${c.req.method} ${route}`);
-    trace.getActiveSpan()?.setAttribute('http.route', route);
+    const status = c.res.status;
     const seconds = (performance.now() - started) / 1000;
-    metrics.observeHttp(c.req.method, route, c.res.status, seconds);
+    metrics.observeHttp(c.req.method, route, status, seconds);
+    if (span) {
+      // On Node the span lasts until the body is written (a file download, say); elsewhere it ends here.
+      const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+      if (outgoing && !outgoing.destroyed) outgoing.once('close', () => span.end(route, status));
+      else span.end(route, status);
+    }
     if (!c.req.path.startsWith('/health') && c.req.path !== '/metrics') {
       c.get('log').info(
-        {
-          method: c.req.method,
-          route,
-          path: c.req.path,
-          status: c.res.status,
-          duration_ms: Math.round(seconds * 1e4) / 10,
-        },
+        { method: c.req.method, route, path: c.req.path, status, duration_ms: Math.round(seconds * 1e4) / 10 },
         'request',
       );
     }
+  }
+
+  app.use((c, next) => {
+    const requestId = requestIdFrom(c.req.header(REQUEST_ID_HEADER));
+    const span = startServerSpan(c.req.method, c.req.path, (name) => c.req.header(name), {
+      'http.response.header.x-request-id': [requestId],
+    });
+    return span ? span.run(() => observe(c, next, requestId, span)) : observe(c, next, requestId, undefined);
   });
 
   app.onError((error, c) => {

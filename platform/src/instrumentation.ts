@@ -8,11 +8,11 @@ const enabled =
   process.env.OTEL_SDK_DISABLED !== 'true' && exporter !== 'none' && (Boolean(endpoint) || Boolean(exporter));
 
 if (enabled) {
-  // The ESM hook intercepts only the modules tracing.ts instruments when the application imports them
-  // as ESM (node:http from @hono/node-server and the gateway, pg from MikroORM): wrapping every module
-  // doubles start-up time.
+  // The ESM hook intercepts only the modules tracing.ts patches when the application imports them as
+  // ESM (pg from MikroORM, say): wrapping every module doubles start-up time. undici reports through
+  // diagnostics_channel and needs no hook.
   register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
-    data: { include: ['http', 'node:http', 'https', 'node:https', 'pg', 'pg-pool', 'amqplib', 'ioredis'] },
+    data: { include: ['pg', 'pg-pool', 'amqplib', 'ioredis'] },
   });
   const { defaultServiceResource } = await import('./telemetry-service.ts');
   defaultServiceResource(process.env, process.argv[1]);

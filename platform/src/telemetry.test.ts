@@ -1,8 +1,8 @@
-import { SpanStatusCode } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nameServerSpan, withSpan } from './telemetry.ts';
+import { startServerSpan, withSpan } from './telemetry.ts';
 
 const exporter = new InMemorySpanExporter();
 const processor = new SimpleSpanProcessor({ exporter });
@@ -45,12 +45,52 @@ describe('withSpan', () => {
   });
 });
 
-describe('nameServerSpan', () => {
-  it('renames the active span by route and records the route', async () => {
+describe('startServerSpan', () => {
+  const traceId = '0af7651916cd43dd8448eb211c80319c';
+  const callerSpanId = 'b7ad6b7169203331';
+  const headers: Record<string, string> = {
+    traceparent: `00-${traceId}-${callerSpanId}-01`,
+    'user-agent': 'curl/8.5.0',
+  };
+
+  it("continues the caller's trace, parents the request's own spans and is named by route when it ends", async () => {
     exporter.reset();
-    await withSpan('GET', {}, () => nameServerSpan('GET', '/api/products/*'));
+    const server = startServerSpan('GET', '/api/products/7', (name) => headers[name], { 'client.address': '10.0.0.9' });
+    if (!server) throw new Error('no span for an API path');
+    await server.run(() => withSpan('pg.query', {}, () => undefined));
+    server.end('/api/products/:id', 404);
+    const spans = await finishedSpans();
+    const span = spans.find((each) => each.kind === SpanKind.SERVER);
+    const child = spans.find((each) => each.name === 'pg.query');
+    expect(span?.name).toBe('GET /api/products/:id');
+    expect(span?.spanContext().traceId).toBe(traceId);
+    expect(span?.parentSpanContext?.spanId).toBe(callerSpanId);
+    expect(child?.parentSpanContext?.spanId).toBe(span?.spanContext().spanId);
+    expect(span?.attributes).toMatchObject({
+      'http.request.method': 'GET',
+      'url.path': '/api/products/7',
+      'http.route': '/api/products/:id',
+      'http.response.status_code': 404,
+      'user_agent.original': 'curl/8.5.0',
+      'client.address': '10.0.0.9',
+    });
+    // A 4xx is the client's mistake, not a failure of the server.
+    expect(span?.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
+  it('marks a 5xx answer failed and starts a new trace without a caller context', async () => {
+    exporter.reset();
+    startServerSpan('POST', '/api/upload', () => undefined)?.end('/api/upload', 503);
     const [span] = await finishedSpans();
-    expect(span?.name).toBe('GET /api/products/*');
-    expect(span?.attributes['http.route']).toBe('/api/products/*');
+    expect(span?.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span?.parentSpanContext).toBeUndefined();
+    expect(span?.spanContext().traceId).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('leaves probes and metrics scrapes untraced', () => {
+    for (const path of ['/health/live', '/health/ready', '/metrics']) {
+      expect(startServerSpan('GET', path, () => undefined)).toBeUndefined();
+    }
+    expect(startServerSpan('GET', '/health/detailed', () => undefined)).toBeDefined();
   });
 });

@@ -1,4 +1,14 @@
-import { type Attributes, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  type Attributes,
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type TextMapGetter,
+  trace,
+} from '@opentelemetry/api';
 
 /**
  * Runs `work` inside a span named for the work (`image.fetch`, `csv.generate`, …) as a child of the
@@ -31,12 +41,73 @@ export async function flushTelemetry(): Promise<void> {
   await provider.getDelegate?.().forceFlush?.();
 }
 
+/** Probes and scrapes arrive every few seconds from orchestrators and the aggregator: not worth a trace. */
+export const PROBE_PATH = /^\/(health\/(live|ready)|metrics)(\?|$)/;
+
+/** Reads one request header; repeated headers may come as a list. */
+export type HeaderReader = (name: string) => string | string[] | undefined;
+
+const headerGetter: TextMapGetter<HeaderReader> = {
+  get: (read, key) => read(key),
+  // The W3C propagators ask for their headers by name and never list them.
+  keys: () => [],
+};
+
+export type ServerSpan = {
+  /** Runs the request's handling in this span's context, so its spans and log lines belong to it. */
+  run<T>(handle: () => T): T;
+  /** Names the span by route, records the status (5xx marks it failed) and ends it. */
+  end(route: string, status: number): void;
+};
+
 /**
- * Names the active server span by route (`POST /api/upload`, not `POST`) and sets `http.route`, for servers
- * that route by themselves rather than through createHttpApp (the gateway).
+ * The SERVER span of one incoming HTTP request, continuing the W3C trace context its headers carry.
+ * Written here rather than taken from the generic node:http instrumentation, which cost the product
+ * service a third of its throughput: the span carries what a reader of the trace needs (method, path,
+ * route, status, request id) and nothing is patched. Undefined for probe paths.
  */
-export function nameServerSpan(method: string, route: string): void {
-  const span = trace.getActiveSpan();
-  span?.updateName(`${method} ${route}`);
-  span?.setAttribute('http.route', route);
+export function startServerSpan(
+  method: string,
+  path: string,
+  header: HeaderReader,
+  attributes: Attributes = {},
+): ServerSpan | undefined {
+  if (PROBE_PATH.test(path)) return undefined;
+  const parent = propagation.extract(ROOT_CONTEXT, header, headerGetter);
+  const userAgent = header('user-agent');
+  const span = trace.getTracer('@ipp/platform').startSpan(
+    method,
+    {
+      kind: SpanKind.SERVER,
+      attributes: {
+        'http.request.method': method,
+        'url.path': path,
+        'url.scheme': 'http',
+        ...(typeof userAgent === 'string' ? { 'user_agent.original': userAgent } : {}),
+        ...attributes,
+      },
+    },
+    parent,
+  );
+  const active = trace.setSpan(parent, span);
+  return {
+    run: (handle) => context.with(active, handle),
+    end(route, status) {
+      span.updateName(`${method} ${route}`);
+      span.setAttribute('http.route', route);
+      span.setAttribute('http.response.status_code', status);
+      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    },
+  };
+}
+
+/**
+ * The W3C headers (`traceparent`, `tracestate`, `baggage`) that carry the active context to another
+ * service; empty when tracing is off.
+ */
+export function traceContextHeaders(): Record<string, string> {
+  const headers: Record<string, string> = {};
+  propagation.inject(context.active(), headers);
+  return headers;
 }

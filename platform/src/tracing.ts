@@ -1,49 +1,34 @@
-import type { IncomingMessage, RequestOptions } from 'node:http';
 import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-
-/** Probes and scrapes arrive every few seconds from orchestrators and the aggregator: not worth a trace. */
-const PROBE_PATH = /^\/(health\/(live|ready)|metrics)(\?|$)/;
-
-/** W3C context headers a proxy may have copied from its client: the instrumentation injects its own. */
-const CONTEXT_HEADERS = new Set(['traceparent', 'tracestate', 'baggage']);
+import { PROBE_PATH } from './telemetry.ts';
 
 /**
- * undici appends the injected context to the request's headers; a copied client `traceparent` left in
- * place would reach the upstream twice (an invalid, ignored context, so a broken trace).
+ * Whether an outgoing request already carries a W3C trace context: the gateway's proxy propagates its own
+ * span (one span per proxied request, as Envoy and nginx record) and needs no client span on top.
  */
-function dropCopiedContext(request: { headers: unknown }) {
-  const { headers } = request;
+function carriesTraceContext(headers: unknown) {
   if (Array.isArray(headers)) {
-    for (let index = headers.length - 2; index >= 0; index -= 2) {
-      if (CONTEXT_HEADERS.has(String(headers[index]).toLowerCase())) headers.splice(index, 2);
+    for (let index = 0; index < headers.length; index += 2) {
+      if (String(headers[index]).toLowerCase() === 'traceparent') return true;
     }
-  } else if (typeof headers === 'string') {
-    request.headers = headers
-      .split('\r\n')
-      .filter((line) => !CONTEXT_HEADERS.has(line.slice(0, line.indexOf(':')).trim().toLowerCase()))
-      .join('\r\n');
+    return false;
   }
+  return typeof headers === 'string' && /(^|\r\n)traceparent:/i.test(headers);
 }
 
 /**
  * The instrumentations this platform uses, listed explicitly (loading every auto-instrumentation doubles
- * start-up time): HTTP in and out, undici/fetch, PostgreSQL, RabbitMQ (W3C context in message headers,
- * consumer spans children of the publisher's), Redis.
+ * start-up time): undici/fetch for every outgoing request, PostgreSQL, RabbitMQ (W3C context in message
+ * headers, consumer spans children of the publisher's), Redis. Incoming requests get their server span
+ * from startServerSpan (telemetry.ts); no service makes requests with node:http.
  */
 export function platformInstrumentations() {
   return [
-    new HttpInstrumentation({
-      ignoreIncomingRequestHook: (request: IncomingMessage) => PROBE_PATH.test(request.url ?? ''),
-      ignoreOutgoingRequestHook: (options: RequestOptions) => PROBE_PATH.test(options.path ?? ''),
-    }),
     new UndiciInstrumentation({
-      ignoreRequestHook: (request) => PROBE_PATH.test(request.path),
-      requestHook: (_span, request) => dropCopiedContext(request),
+      ignoreRequestHook: (request) => PROBE_PATH.test(request.path) || carriesTraceContext(request.headers),
     }),
     new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
     new AmqplibInstrumentation(),
