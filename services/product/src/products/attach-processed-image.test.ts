@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ProductSchema } from '@ipp/contracts';
+import { ProductListSchema, ProductSchema } from '@ipp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestProductApp, processedEvent } from '../test-app.ts';
 import { attachProcessedImage } from './attach-processed-image.ts';
@@ -34,6 +34,13 @@ describe('attachProcessedImage', () => {
       output_bytes: 40_000,
       request_id: event.request_id,
     });
+    // The list shows the product exactly as GET does, timestamps as toISOString writes them.
+    const got = ProductSchema.parse(await (await fixture.app.request(`/api/products/${product.id}`)).json());
+    const list = ProductListSchema.parse(await (await fixture.app.request('/api/products?search=ATT-1')).json());
+    expect(list.items).toEqual([got]);
+    for (const stamp of [got.created_at, got.updated_at, listed[0]?.created_at ?? '']) {
+      expect(new Date(stamp).toISOString()).toBe(stamp);
+    }
   });
 
   it('finds the product by serial number when the event carries no id', async () => {

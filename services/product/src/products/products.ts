@@ -13,7 +13,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Product } from '../entities.ts';
 import { findPage } from './find-page.ts';
-import { presentProduct } from './present.ts';
+import { givenIds, presentProducts } from './present.ts';
 import { upsertBySerialNumber } from './repository.ts';
 
 // The products domain: what the routes call. It speaks the contract's shapes and error codes, not HTTP.
@@ -22,23 +22,15 @@ export async function listProducts(em: EntityManager, query: ListProductsQuery):
   const { page, per_page: perPage } = query;
   const search = query.search || undefined;
   const { ids, total } = await findPage(em, { search, offset: (page - 1) * perPage, limit: perPage });
-  const products = ids.length ? await em.find(Product, { id: { $in: ids } }, { populate: ['images'] }) : [];
-  const byId = new Map(products.map((product) => [product.id, product]));
-  const items = ids.flatMap((id) => {
-    const product = byId.get(id);
-    return product ? [presentProduct(product)] : [];
-  });
+  const items = ids ? await presentProducts(em, ids) : [];
   return { items, page, per_page: perPage, total, pages: pagesFor(total, perPage) };
 }
 
-async function findProduct(em: EntityManager, id: number) {
-  const product = await em.findOne(Product, { id }, { populate: ['images'] });
+/** The product as the API shows it, or a 404. */
+export async function getProduct(em: EntityManager, id: number): Promise<ProductBody> {
+  const [product] = await presentProducts(em, givenIds([id]));
   if (!product) throw new AppError('not_found', `Product ${id} does not exist`);
   return product;
-}
-
-export async function getProduct(em: EntityManager, id: number): Promise<ProductBody> {
-  return presentProduct(await findProduct(em, id));
 }
 
 /** Flushes, turning a duplicate serial number (also from a concurrent request) into a conflict. */
@@ -62,17 +54,18 @@ export async function createProduct(em: EntityManager, body: CreateProduct): Pro
     description: body.description ?? null,
   });
   await flushUnique(em, body.serial_number);
-  return presentProduct(product);
+  return getProduct(em, product.id);
 }
 
 /** Replaces the fields present in `body`; the others keep their values. */
 export async function updateProduct(em: EntityManager, id: number, body: UpdateProduct): Promise<ProductBody> {
-  const product = await findProduct(em, id);
+  const product = await em.findOne(Product, { id });
+  if (!product) throw new AppError('not_found', `Product ${id} does not exist`);
   if (body.serial_number !== undefined) product.serialNumber = body.serial_number;
   if (body.name !== undefined) product.name = body.name;
   if (body.description !== undefined) product.description = body.description;
   await flushUnique(em, body.serial_number);
-  return presentProduct(product);
+  return getProduct(em, id);
 }
 
 export async function deleteProduct(em: EntityManager, id: number): Promise<void> {

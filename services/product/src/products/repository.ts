@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { IdsQuery } from './present.ts';
 import { containsPattern, SEARCH_TEXT_SEPARATOR } from './search-pattern.ts';
 
 // Hand-written SQL for what the ORM cannot say well: trigram search, the maintained count, upserts.
@@ -55,23 +56,23 @@ export async function matchingProductIds(em: EntityManager, search: string, limi
 }
 
 /**
- * Ids of one page in id order. A page in the second half is read backwards from the end, so the last
- * page of a million rows costs what the first does.
+ * The query of one page's ids (not run: presentProducts embeds it). A page in the second half is read
+ * backwards from the end, so the last page of a million rows costs what the first does.
  */
-export async function pageProductIds(
-  em: EntityManager,
-  options: { search: string | undefined; offset: number; limit: number; total: number },
-): Promise<number[]> {
+export function pageIdsQuery(options: {
+  search: string | undefined;
+  offset: number;
+  limit: number;
+  total: number;
+}): IdsQuery {
   const { offset, limit, total } = options;
   const match = options.search ? matchCondition(options.search) : { from: 'product.products', sql: 'true', params: [] };
   const end = Math.min(offset + limit, total);
   const fromEnd = offset > total / 2;
-  const rows = await em.execute<{ id: string }[]>(
-    `SELECT id FROM ${match.from} WHERE ${match.sql} ORDER BY id ${fromEnd ? 'DESC' : 'ASC'} LIMIT ? OFFSET ?`,
-    fromEnd ? [...match.params, end - offset, total - end] : [...match.params, limit, offset],
-  );
-  const ids = rows.map((row) => Number(row.id));
-  return fromEnd ? ids.reverse() : ids;
+  return {
+    sql: `SELECT id FROM ${match.from} WHERE ${match.sql} ORDER BY id ${fromEnd ? 'DESC' : 'ASC'} LIMIT ? OFFSET ?`,
+    params: fromEnd ? [...match.params, end - offset, total - end] : [...match.params, limit, offset],
+  };
 }
 
 export type EnsuredRow = { id: number; serial_number: string; name: string };
