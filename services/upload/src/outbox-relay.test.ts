@@ -79,10 +79,22 @@ describe('outbox relay', () => {
       publish: publishThrough(amqp),
       onPublished: (count) => (published += count),
     });
+    const statuses = async () =>
+      (
+        await harness.pool.query<{ request: string; items: string[] }>(
+          `SELECT request.status AS request, array_agg(item.status ORDER BY item.position, item.row_number) AS items
+           FROM upload.requests request JOIN upload.items item ON item.request_id = request.id
+           GROUP BY request.id ORDER BY request.created_at DESC LIMIT 1`,
+        )
+      ).rows[0];
+    // Accepted but not yet with the broker: queued.
+    expect(await statuses()).toEqual({ request: 'queued', items: ['queued', 'queued', 'queued'] });
     relay.start();
     await until(async () => (await unsent()) === 0);
     await relay.stop();
     expect(published).toBe(3);
+    // Confirmed by the broker, so in the workers' hands.
+    expect(await statuses()).toEqual({ request: 'processing', items: ['processing', 'processing', 'processing'] });
     const jobs = await drainJobs();
     expect(jobs.map((job) => ImageProcessJobSchema.parse(job).product.serial_number)).toEqual(['S0', 'S1', 'S2']);
   });

@@ -1,6 +1,6 @@
 import type { Logger } from '@ipp/platform';
 import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
-import { type Pool, transaction } from './database.ts';
+import { type Pool, type Queryable, transaction } from './database.ts';
 import { createWakeup } from './wakeup.ts';
 
 export type Publish = (
@@ -54,6 +54,28 @@ export function createOutboxRelay(options: {
     return Promise.race([published, timeout]).finally(() => clearTimeout(timer));
   }
 
+  /**
+   * Jobs the broker has confirmed are in the workers' hands: their items, and requests still `queued`, move
+   * to `processing` (a result that came first is kept). Rows are locked requests first, then items, each in
+   * id order, as the result events lock them, so relays and events never deadlock.
+   */
+  async function markProcessing(client: Queryable, outboxIds: string[]) {
+    await client.query(
+      `UPDATE upload.requests SET status = 'processing', updated_at = now()
+       WHERE id IN (SELECT id FROM upload.requests WHERE status = 'queued' AND id IN (
+         SELECT (payload->>'request_id')::uuid FROM upload.outbox WHERE id = ANY($1::bigint[]) AND payload ? 'item_id')
+         ORDER BY id FOR UPDATE)`,
+      [outboxIds],
+    );
+    await client.query(
+      `UPDATE upload.items SET status = 'processing', updated_at = now()
+       WHERE id IN (SELECT id FROM upload.items WHERE status = 'queued' AND id IN (
+         SELECT (payload->>'item_id')::uuid FROM upload.outbox WHERE id = ANY($1::bigint[]) AND payload ? 'item_id')
+         ORDER BY id FOR UPDATE)`,
+      [outboxIds],
+    );
+  }
+
   /** One batch; the number of rows it published, or -1 when a publish failed. */
   async function publishBatch(): Promise<number> {
     return transaction(pool, async (client) => {
@@ -64,8 +86,10 @@ export function createOutboxRelay(options: {
       );
       const results = await Promise.allSettled(rows.map(publish));
       const sent = rows.filter((_, index) => results[index]?.status === 'fulfilled').map((row) => row.id);
-      if (sent.length)
+      if (sent.length) {
         await client.query('UPDATE upload.outbox SET sent_at = now() WHERE id = ANY($1::bigint[])', [sent]);
+        await markProcessing(client, sent);
+      }
       options.onPublished?.(sent.length);
       const failure = results.find((result) => result.status === 'rejected');
       if (failure) {
