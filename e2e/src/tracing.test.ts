@@ -54,7 +54,10 @@ describe('one request is one trace across processes', () => {
     expect(parentOf(spans, productServer as ReceivedSpan)).toBe(gatewayServer);
     expect(parentOf(spans, query as ReceivedSpan)).toBe(productServer);
     expect(gatewayServer?.name).toBe('GET /api/products');
-    expect(gatewayServer?.attributes).toMatchObject({ 'http.route': '/api/products', 'http.response.status_code': 200 });
+    expect(gatewayServer?.attributes).toMatchObject({
+      'http.route': '/api/products',
+      'http.response.status_code': 200,
+    });
     expect(productServer?.name).toBe('GET /api/products');
     expect(productServer?.attributes['http.route']).toBe('/api/products');
     expect(productServer?.serviceVersion).toMatch(/^\d+\.\d+\.\d+/);
