@@ -61,6 +61,45 @@ describe('createAmqp', () => {
     expect(received.filter((entry) => entry.n === 3)).toHaveLength(3);
   });
 
+  it("keeps a message through an outage of its consumer's dependency longer than every retry tier", async () => {
+    const outage = new Error('database down');
+    let down = true;
+    const attempts: number[] = [];
+    let handled = 0;
+    const consumer = createAmqp({
+      url: vhost.url,
+      logger,
+      retryDelaysMs: [50, 100],
+      isOutage: (error) => error === outage,
+      outagePauseMs: 1_000,
+    });
+    consumer.consume(QUEUES.uploadEvents, Ping, async (message, delivery) => {
+      if (message.n !== 6) return;
+      attempts.push(delivery.attempt);
+      if (down) throw outage;
+      handled += 1;
+    });
+    await consumer.connect();
+    try {
+      // The earlier tests' messages reached this queue too: let them go first.
+      await until(async () => (await amqp.queueStats(QUEUES.uploadEvents)).messages === 0);
+      const deadBefore = (await amqp.queueStats(QUEUES.deadLetter)).messages;
+      await amqp.publish(EXCHANGES.events, ROUTING_KEYS.processed, ping(6));
+      // Consuming pauses after a failure, so the queue has no consumer for a while.
+      await until(async () => attempts.length > 0 && (await amqp.queueStats(QUEUES.uploadEvents)).consumers === 0, {
+        intervalMs: 50,
+      });
+      // More failures than the two retry tiers allow, and still not dead-lettered.
+      await until(() => attempts.length >= 4, { timeoutMs: 15_000 });
+      down = false;
+      await until(() => handled === 1, { timeoutMs: 15_000 });
+      expect(new Set(attempts)).toEqual(new Set([1]));
+      expect((await amqp.queueStats(QUEUES.deadLetter)).messages).toBe(deadBefore);
+    } finally {
+      await consumer.close();
+    }
+  });
+
   it('reconnects by itself after the broker drops the connection and keeps consuming', async () => {
     await run('rabbitmqctl', ['-q', 'close_all_connections', '-p', vhost.vhost, 'test: connection cut']);
     await until(() => !amqp.isConnected(), { timeoutMs: 5_000 });

@@ -30,6 +30,8 @@ type Consumer = {
   prefetch: number;
   channel?: Channel;
   tag?: string;
+  /** Set while consuming is paused for an outage of the service's own dependency. */
+  paused?: NodeJS.Timeout;
 };
 
 export function retryQueueName(queue: string, delayMs: number) {
@@ -83,8 +85,16 @@ export function createAmqp(options: {
   prefetch?: number;
   heartbeatS?: number;
   retryDelaysMs?: readonly number[];
+  /**
+   * Whether a handler's error means a dependency of the service itself is down (its database), not that
+   * the message is bad. Such a message goes back through the shortest delay queue without using up an
+   * attempt, and the consumer pauses for `outagePauseMs`, so an outage longer than every retry tier
+   * dead-letters nothing.
+   */
+  isOutage?: (error: unknown) => boolean;
+  outagePauseMs?: number;
 }) {
-  const { logger } = options;
+  const { logger, isOutage, outagePauseMs = 5_000 } = options;
   const retryDelaysMs = options.retryDelaysMs ?? RETRY_DELAYS_MS;
   const maxAttempts = retryDelaysMs.length + 1;
   const consumers: Consumer[] = [];
@@ -122,10 +132,30 @@ export function createAmqp(options: {
     channel.on('error', (error) => logger.warn({ err: error, queue: consumer.queue }, 'amqp consumer channel error'));
     await channel.prefetch(consumer.prefetch);
     consumer.channel = channel;
+    clearTimeout(consumer.paused);
+    consumer.paused = undefined;
+    await consumeFrom(consumer, channel);
+  }
+
+  async function consumeFrom(consumer: Consumer, channel: Channel) {
     const reply = await channel.consume(consumer.queue, (message) => {
       if (message) void deliver(consumer, channel, message);
     });
     consumer.tag = reply.consumerTag;
+  }
+
+  /** Stops taking messages for a while; resumes on the same channel unless a reconnect replaced it. */
+  function pause(consumer: Consumer, channel: Channel) {
+    if (consumer.paused || !consumer.tag) return;
+    void channel.cancel(consumer.tag).catch(() => undefined);
+    consumer.paused = setTimeout(() => {
+      consumer.paused = undefined;
+      if (closing || consumer.channel !== channel) return;
+      consumeFrom(consumer, channel).catch((error: unknown) =>
+        logger.warn({ err: error, queue: consumer.queue }, 'amqp consumer did not resume; it will on reconnect'),
+      );
+    }, outagePauseMs);
+    consumer.paused.unref();
   }
 
   async function deliver(consumer: Consumer, channel: Channel, message: ConsumeMessage) {
@@ -158,7 +188,8 @@ export function createAmqp(options: {
         });
         channel.ack(message);
       } catch (error) {
-        await retryOrDeadLetter(consumer, channel, message, attempt, error, log);
+        if (isOutage?.(error)) await retryAfterOutage(consumer, channel, message, attempt, error, log);
+        else await retryOrDeadLetter(consumer, channel, message, attempt, error, log);
       }
     } catch (error) {
       // The channel closed under us: the broker redelivers the unacked message.
@@ -167,6 +198,36 @@ export function createAmqp(options: {
       inFlight -= 1;
       if (inFlight === 0) idle?.();
     }
+  }
+
+  async function retryAfterOutage(
+    consumer: Consumer,
+    channel: Channel,
+    message: ConsumeMessage,
+    attempt: number,
+    error: unknown,
+    log: Logger,
+  ) {
+    log.warn({ err: error, pause_ms: outagePauseMs }, 'a dependency is down; message kept, consuming paused');
+    pause(consumer, channel);
+    const delay = retryDelaysMs[0];
+    if (delay === undefined || !publisher) {
+      channel.nack(message, false, true);
+      return;
+    }
+    await requeueAfter(consumer, message, delay, attempt);
+    channel.ack(message);
+  }
+
+  /** Republishes a message to the delay queue of `delayMs`, to come back as attempt `attempt`. */
+  function requeueAfter(consumer: Consumer, message: ConsumeMessage, delayMs: number, attempt: number) {
+    const { properties } = message;
+    return publishRaw('', retryQueueName(consumer.queue, delayMs), message.content, {
+      messageId: properties.messageId,
+      type: properties.type,
+      contentType: properties.contentType,
+      headers: { ...properties.headers, [ATTEMPT_HEADER]: attempt },
+    });
   }
 
   async function retryOrDeadLetter(
@@ -187,13 +248,7 @@ export function createAmqp(options: {
       return;
     }
     log.warn({ err: error, retry_in_ms: delay }, 'message failed; retrying later');
-    const { properties } = message;
-    await publishRaw('', retryQueueName(consumer.queue, delay), message.content, {
-      messageId: properties.messageId,
-      type: properties.type,
-      contentType: properties.contentType,
-      headers: { ...properties.headers, [ATTEMPT_HEADER]: attempt + 1 },
-    });
+    await requeueAfter(consumer, message, delay, attempt + 1);
     channel.ack(message);
   }
 
@@ -280,6 +335,7 @@ export function createAmqp(options: {
     /** Stops taking messages, waits (bounded) for the in-flight ones, then closes. */
     async close(timeoutMs = 10_000) {
       closing = true;
+      for (const consumer of consumers) clearTimeout(consumer.paused);
       await Promise.all(
         consumers.map((consumer) =>
           consumer.tag ? consumer.channel?.cancel(consumer.tag).catch(() => undefined) : undefined,

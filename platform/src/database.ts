@@ -66,3 +66,33 @@ export async function withAdvisoryLock<T>(databaseUrl: string, key: string, work
     await client.end();
   }
 }
+
+// Socket errors, PostgreSQL's connection-exception class (08…) and its shutdown/startup states (57P0x).
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
+// What node-postgres says, without a code, when a connection dies or cannot be had.
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is closed/i;
+
+/**
+ * Whether an error (or one it wraps, as MikroORM and AggregateError do) means the database cannot be
+ * reached right now, rather than that a statement failed: the work should wait for it, not fail.
+ */
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (!(error instanceof Error) || depth > 5) return false;
+  const code = String((error as { code?: unknown }).code ?? '');
+  if (UNAVAILABLE_CODES.has(code) || code.startsWith('08') || UNAVAILABLE_MESSAGE.test(error.message)) return true;
+  const nested = error instanceof AggregateError ? error.errors : [];
+  return [error.cause, ...nested].some((inner) => isDatabaseUnavailable(inner, depth + 1));
+}

@@ -1,4 +1,4 @@
-import { type Closer, createLogger, createMetrics, type Logger, listen } from '@ipp/platform';
+import { type Closer, createLogger, createMetrics, isDatabaseUnavailable, type Logger, listen } from '@ipp/platform';
 import { createAmqp } from '@ipp/platform/amqp';
 import { initOrm } from '@ipp/platform/orm';
 import { createProductApp } from './app.ts';
@@ -24,7 +24,8 @@ export async function startProductService(config: ProductConfig, options: { logg
     poolMax: config.DATABASE_POOL_MAX,
   });
   // The API serves without the broker; the consumer attaches once the connection comes up.
-  const amqp = createAmqp({ url: config.AMQP_URL, logger, prefetch: 4 });
+  // Events wait out a database outage rather than burn their retries and dead-letter.
+  const amqp = createAmqp({ url: config.AMQP_URL, logger, prefetch: 4, isOutage: isDatabaseUnavailable });
   consumeImageEvents({ amqp, orm, logger });
   await amqp.connect({ wait: false });
 

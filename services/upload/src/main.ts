@@ -3,6 +3,7 @@ import {
   createMetrics,
   exitOnStartupError,
   handleShutdown,
+  isDatabaseUnavailable,
   listen,
   mountProbes,
   serviceVersion,
@@ -43,7 +44,8 @@ try {
   const uploadMetrics = createUploadMetrics(metrics, pool);
 
   // Not waiting for the broker: uploads are accepted into the outbox while it is away.
-  const amqp = createAmqp({ url: config.AMQP_URL, logger });
+  // Events wait out a database outage rather than burn their retries and dead-letter.
+  const amqp = createAmqp({ url: config.AMQP_URL, logger, isOutage: isDatabaseUnavailable });
   const relay = createOutboxRelay({
     pool,
     logger,
