@@ -68,16 +68,33 @@ describe('one request is one trace across processes', () => {
     await fetch(`${stack.gatewayUrl}/api/products/999999`, {
       headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
     });
-    const spans = await until(() => find(receiver.trace(traceId), 'product', 'server') && receiver.trace(traceId));
-    const productServer = find(spans, 'product', 'server');
-    const line = await until(() =>
-      stack
-        .process('product')
-        ?.output()
-        .split('\n')
-        .find((entry) => entry.includes(traceId)),
+    const spans = await until(
+      () =>
+        find(receiver.trace(traceId), 'product', 'server') &&
+        find(receiver.trace(traceId), 'gateway', 'server') &&
+        receiver.trace(traceId),
     );
-    expect(JSON.parse(line)).toMatchObject({ service: 'product', trace_id: traceId, span_id: productServer?.spanId });
+    const lineOf = (service: 'product' | 'gateway') =>
+      until(() =>
+        stack
+          .process(service)
+          ?.output()
+          .split('\n')
+          .find((entry) => entry.includes(traceId)),
+      );
+    expect(JSON.parse(await lineOf('product'))).toMatchObject({
+      service: 'product',
+      trace_id: traceId,
+      span_id: find(spans, 'product', 'server')?.spanId,
+    });
+    // The gateway's one line per request, written when the response closes, leads to its span too.
+    expect(JSON.parse(await lineOf('gateway'))).toMatchObject({
+      service: 'gateway',
+      message: 'request',
+      status: 404,
+      trace_id: traceId,
+      span_id: find(spans, 'gateway', 'server')?.spanId,
+    });
   });
 
   it('follows an upload from the client through the gateway, upload, RabbitMQ and worker back to upload and product', async () => {

@@ -138,7 +138,7 @@ export function createGateway(options: GatewayOptions) {
     res.setHeader('x-request-id', requestId);
     for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
     res.once('close', () => {
-      record(req, res, route, context, address.client, started);
+      record(req, res, route, context, address.client, started, span?.ids);
       span?.end(route.name, res.headersSent ? res.statusCode : 499);
     });
     if (cors(req, res)) return;

@@ -49,6 +49,7 @@ export function createRequestRecorder(options: { logger: Logger; metrics: Gatewa
     context: ForwardContext,
     client: string,
     started: number,
+    trace?: { trace_id: string; span_id: string },
   ) => {
     const seconds = (performance.now() - started) / 1000;
     // 499: the client went away before an answer (nginx's convention).
@@ -72,6 +73,7 @@ export function createRequestRecorder(options: { logger: Logger; metrics: Gatewa
         client,
         upstream,
         ...(context.failure ? { failure: context.failure } : {}),
+        ...trace,
       },
       'request',
     );

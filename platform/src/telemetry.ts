@@ -1,6 +1,7 @@
 import {
   type Attributes,
   context,
+  isSpanContextValid,
   propagation,
   ROOT_CONTEXT,
   type Span,
@@ -54,6 +55,8 @@ const headerGetter: TextMapGetter<HeaderReader> = {
 };
 
 export type ServerSpan = {
+  /** For a log line written outside the span's context (a listener on the response, say). */
+  ids: { trace_id: string; span_id: string };
   /** Runs the request's handling in this span's context, so its spans and log lines belong to it. */
   run<T>(handle: () => T): T;
   /** Names the span by route, records the status (5xx marks it failed) and ends it. */
@@ -64,7 +67,7 @@ export type ServerSpan = {
  * The SERVER span of one incoming HTTP request, continuing the W3C trace context its headers carry.
  * Written here rather than taken from the generic node:http instrumentation, which cost the product
  * service a third of its throughput: the span carries what a reader of the trace needs (method, path,
- * route, status, request id) and nothing is patched. Undefined for probe paths.
+ * route, status, request id) and nothing is patched. Undefined for probe paths and when tracing is off.
  */
 export function startServerSpan(
   method: string,
@@ -89,8 +92,12 @@ export function startServerSpan(
     },
     parent,
   );
+  // Tracing is off (no SDK registered): there is no trace to continue or log.
+  if (!isSpanContextValid(span.spanContext())) return undefined;
   const active = trace.setSpan(parent, span);
+  const { traceId, spanId } = span.spanContext();
   return {
+    ids: { trace_id: traceId, span_id: spanId },
     run: (handle) => context.with(active, handle),
     end(route, status) {
       span.updateName(`${method} ${route}`);

@@ -1,0 +1,11 @@
+import { describe, expect, it } from 'vitest';
+import { startServerSpan, traceContextHeaders } from './telemetry.ts';
+
+// No SDK registered in this file's process: tracing is off.
+describe('with tracing off', () => {
+  it('starts no server span and injects no context, even for a caller that sent one', () => {
+    const headers: Record<string, string> = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+    expect(startServerSpan('GET', '/api/products', (name) => headers[name])).toBeUndefined();
+    expect(traceContextHeaders()).toEqual({});
+  });
+});
