@@ -68,13 +68,15 @@ function forwardHeaders(req: IncomingMessage, upstream: Upstream, context: Forwa
           .map((token) => token.trim()),
       )
     : undefined;
+  // With tracing on, the gateway's span is the upstream's parent: the client's context headers give way.
   const traceContext = traceContextHeaders();
-  const traced = 'traceparent' in traceContext;
+  const traced = Object.keys(traceContext).length > 0;
   const raw = req.rawHeaders;
   const headers: string[] = [];
   for (let index = 0; index < raw.length; index += 2) {
     const name = (raw[index] as string).toLowerCase();
-    if (NOT_FORWARDED.has(name) || listed?.has(name) || (traced && TRACE_CONTEXT.has(name))) continue;
+    if (NOT_FORWARDED.has(name) || listed?.has(name)) continue;
+    if (traced && (TRACE_CONTEXT.has(name) || name in traceContext)) continue;
     headers.push(name, raw[index + 1] as string);
   }
   for (const name in traceContext) headers.push(name, traceContext[name] as string);

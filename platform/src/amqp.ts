@@ -89,9 +89,9 @@ export function createAmqp(options: {
    * Whether a handler's error means a dependency of the service itself is down (its database), not that
    * the message is bad. Such a message goes back through the shortest delay queue without using up an
    * attempt, and the consumer pauses for `outagePauseMs`, so an outage longer than every retry tier
-   * dead-letters nothing.
+   * dead-letters nothing. It should confirm the outage (a live probe), or one bad message loops forever.
    */
-  isOutage?: (error: unknown) => boolean;
+  isOutage?: (error: unknown) => boolean | Promise<boolean>;
   outagePauseMs?: number;
 }) {
   const { logger, isOutage, outagePauseMs = 5_000 } = options;
@@ -141,13 +141,20 @@ export function createAmqp(options: {
     const reply = await channel.consume(consumer.queue, (message) => {
       if (message) void deliver(consumer, channel, message);
     });
+    // Closed, paused again or reconnected while the consumer was being set up: it must not run.
+    if (closing || consumer.paused || consumer.channel !== channel) {
+      await channel.cancel(reply.consumerTag).catch(() => undefined);
+      return;
+    }
     consumer.tag = reply.consumerTag;
   }
 
   /** Stops taking messages for a while; resumes on the same channel unless a reconnect replaced it. */
   function pause(consumer: Consumer, channel: Channel) {
-    if (consumer.paused || !consumer.tag) return;
-    void channel.cancel(consumer.tag).catch(() => undefined);
+    if (consumer.paused || consumer.channel !== channel || !consumer.tag) return;
+    const tag = consumer.tag;
+    consumer.tag = undefined;
+    void channel.cancel(tag).catch(() => undefined);
     consumer.paused = setTimeout(() => {
       consumer.paused = undefined;
       if (closing || consumer.channel !== channel) return;
@@ -188,7 +195,8 @@ export function createAmqp(options: {
         });
         channel.ack(message);
       } catch (error) {
-        if (isOutage?.(error)) await retryAfterOutage(consumer, channel, message, attempt, error, log);
+        const outage = await Promise.resolve(isOutage?.(error)).catch(() => false);
+        if (outage) await retryAfterOutage(consumer, channel, message, attempt, error, log);
         else await retryOrDeadLetter(consumer, channel, message, attempt, error, log);
       }
     } catch (error) {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { isDatabaseUnavailable } from './database.ts';
+import { isDatabaseDown, isDatabaseUnavailable } from './database.ts';
 import { freePort } from './testing.ts';
 
 const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -46,8 +46,48 @@ describe('isDatabaseUnavailable', () => {
       expect(isDatabaseUnavailable(await failureOf(() => client.query('SELECT 1/0')))).toBe(false);
       expect(isDatabaseUnavailable(new Error('image too large'))).toBe(false);
       expect(isDatabaseUnavailable('ECONNREFUSED')).toBe(false);
+      // A protocol violation is the statement's fault, though its class is 08.
+      expect(isDatabaseUnavailable(Object.assign(new Error('bind message has 2 parameters'), { code: '08P01' }))).toBe(
+        false,
+      );
     } finally {
       await client.end();
+    }
+  });
+});
+
+describe('isDatabaseDown', () => {
+  it('confirms an outage-looking error with a live probe', async () => {
+    const unreachableUrl = `postgres://postgres@127.0.0.1:${await freePort()}/postgres`;
+    const refused = await failureOf(() => new pg.Client({ connectionString: unreachableUrl }).connect());
+    const live = new pg.Client({ connectionString: DATABASE_URL });
+    await live.connect();
+    try {
+      const probes: string[] = [];
+      const probe = (name: string, work: () => Promise<unknown>) => () => {
+        probes.push(name);
+        return work();
+      };
+      // The database does not answer either: down.
+      const unreachable = probe('unreachable', () => new pg.Client({ connectionString: unreachableUrl }).connect());
+      expect(await isDatabaseDown(refused, unreachable)).toBe(true);
+      // It answers: the error came from somewhere else, so not an outage.
+      expect(
+        await isDatabaseDown(
+          refused,
+          probe('live', () => live.query('SELECT 1')),
+        ),
+      ).toBe(false);
+      // Not outage-shaped at all: no probe.
+      expect(
+        await isDatabaseDown(
+          new Error('image too large'),
+          probe('needless', () => live.query('SELECT 1')),
+        ),
+      ).toBe(false);
+      expect(probes).toEqual(['unreachable', 'live']);
+    } finally {
+      await live.end();
     }
   });
 });

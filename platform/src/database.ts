@@ -67,7 +67,8 @@ export async function withAdvisoryLock<T>(databaseUrl: string, key: string, work
   }
 }
 
-// Socket errors, PostgreSQL's connection-exception class (08…) and its shutdown/startup states (57P0x).
+// Socket errors, PostgreSQL's connection exceptions (08…, not 08P01, a protocol violation by the
+// statement) and its shutdown and startup states (57P0x).
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -77,6 +78,11 @@ const UNAVAILABLE_CODES = new Set([
   'ENETUNREACH',
   'ENOTFOUND',
   'EAI_AGAIN',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
   '57P01',
   '57P02',
   '57P03',
@@ -92,7 +98,21 @@ const UNAVAILABLE_MESSAGE =
 export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (!(error instanceof Error) || depth > 5) return false;
   const code = String((error as { code?: unknown }).code ?? '');
-  if (UNAVAILABLE_CODES.has(code) || code.startsWith('08') || UNAVAILABLE_MESSAGE.test(error.message)) return true;
+  if (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_MESSAGE.test(error.message)) return true;
   const nested = error instanceof AggregateError ? error.errors : [];
   return [error.cause, ...nested].some((inner) => isDatabaseUnavailable(inner, depth + 1));
+}
+
+/**
+ * isDatabaseUnavailable, confirmed by `probe` (a `SELECT 1`) failing too: an error that only looks like
+ * an outage (a timeout from elsewhere in its cause chain, say) while the database answers is not one.
+ */
+export async function isDatabaseDown(error: unknown, probe: () => Promise<unknown>): Promise<boolean> {
+  if (!isDatabaseUnavailable(error)) return false;
+  try {
+    await probe();
+    return false;
+  } catch {
+    return true;
+  }
 }

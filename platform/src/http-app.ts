@@ -22,23 +22,26 @@ export function createHttpApp(options: { logger: Logger; metrics: Metrics }) {
     const started = performance.now();
     c.set('requestId', requestId);
     c.set('log', logger.child({ request_id: requestId }));
-    await next();
-    c.res.headers.set(REQUEST_ID_HEADER, requestId);
-    const route = c.req.routePath && c.req.routePath !== '/*' ? c.req.routePath : 'unmatched';
-    const status = c.res.status;
-    const seconds = (performance.now() - started) / 1000;
-    metrics.observeHttp(c.req.method, route, status, seconds);
-    if (span) {
-      // On Node the span lasts until the body is written (a file download, say); elsewhere it ends here.
-      const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
-      if (outgoing && !outgoing.destroyed) outgoing.once('close', () => span.end(route, status));
-      else span.end(route, status);
-    }
-    if (!c.req.path.startsWith('/health') && c.req.path !== '/metrics') {
-      c.get('log').info(
-        { method: c.req.method, route, path: c.req.path, status, duration_ms: Math.round(seconds * 1e4) / 10 },
-        'request',
-      );
+    try {
+      await next();
+      c.res.headers.set(REQUEST_ID_HEADER, requestId);
+    } finally {
+      const route = c.req.routePath && c.req.routePath !== '/*' ? c.req.routePath : 'unmatched';
+      const status = c.res.status;
+      const seconds = (performance.now() - started) / 1000;
+      metrics.observeHttp(c.req.method, route, status, seconds);
+      if (span) {
+        // On Node the span lasts until the body is written (a file download, say); elsewhere it ends here.
+        const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+        if (outgoing && !outgoing.destroyed) outgoing.once('close', () => span.end(route, status));
+        else span.end(route, status);
+      }
+      if (!c.req.path.startsWith('/health') && c.req.path !== '/metrics') {
+        c.get('log').info(
+          { method: c.req.method, route, path: c.req.path, status, duration_ms: Math.round(seconds * 1e4) / 10 },
+          'request',
+        );
+      }
     }
   }
 

@@ -5,18 +5,22 @@ import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { PROBE_PATH } from './telemetry.ts';
 
+// Headers of the propagators OTEL_PROPAGATORS can name: W3C, B3 (single and multi) and Jaeger.
+const TRACE_CONTEXT_HEADER = /^(traceparent|b3|x-b3-traceid|uber-trace-id)$/i;
+const TRACE_CONTEXT_LINE = /(^|\r\n)(traceparent|b3|x-b3-traceid|uber-trace-id):/i;
+
 /**
- * Whether an outgoing request already carries a W3C trace context: the gateway's proxy propagates its own
+ * Whether an outgoing request already carries a trace context: the gateway's proxy propagates its own
  * span (one span per proxied request, as Envoy and nginx record) and needs no client span on top.
  */
 function carriesTraceContext(headers: unknown) {
   if (Array.isArray(headers)) {
     for (let index = 0; index < headers.length; index += 2) {
-      if (String(headers[index]).toLowerCase() === 'traceparent') return true;
+      if (TRACE_CONTEXT_HEADER.test(String(headers[index]))) return true;
     }
     return false;
   }
-  return typeof headers === 'string' && /(^|\r\n)traceparent:/i.test(headers);
+  return typeof headers === 'string' && TRACE_CONTEXT_LINE.test(headers);
 }
 
 /**

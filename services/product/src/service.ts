@@ -1,4 +1,4 @@
-import { type Closer, createLogger, createMetrics, isDatabaseUnavailable, type Logger, listen } from '@ipp/platform';
+import { type Closer, createLogger, createMetrics, isDatabaseDown, type Logger, listen } from '@ipp/platform';
 import { createAmqp } from '@ipp/platform/amqp';
 import { initOrm } from '@ipp/platform/orm';
 import { createProductApp } from './app.ts';
@@ -24,8 +24,14 @@ export async function startProductService(config: ProductConfig, options: { logg
     poolMax: config.DATABASE_POOL_MAX,
   });
   // The API serves without the broker; the consumer attaches once the connection comes up.
+  const probeDatabase = () => orm.em.getConnection().execute('SELECT 1');
   // Events wait out a database outage rather than burn their retries and dead-letter.
-  const amqp = createAmqp({ url: config.AMQP_URL, logger, prefetch: 4, isOutage: isDatabaseUnavailable });
+  const amqp = createAmqp({
+    url: config.AMQP_URL,
+    logger,
+    prefetch: 4,
+    isOutage: (error) => isDatabaseDown(error, probeDatabase),
+  });
   consumeImageEvents({ amqp, orm, logger });
   await amqp.connect({ wait: false });
 
@@ -33,7 +39,7 @@ export async function startProductService(config: ProductConfig, options: { logg
     orm,
     logger,
     metrics,
-    checks: { database: () => orm.em.getConnection().execute('SELECT 1') },
+    checks: { database: probeDatabase },
   });
   const server = await listen({ fetch: app.fetch, port: config.PRODUCT_PORT });
   logger.info({ port: server.port }, 'product service listening');

@@ -3,7 +3,7 @@ import {
   createMetrics,
   exitOnStartupError,
   handleShutdown,
-  isDatabaseUnavailable,
+  isDatabaseDown,
   listen,
   mountProbes,
   serviceVersion,
@@ -45,7 +45,11 @@ try {
 
   // Not waiting for the broker: uploads are accepted into the outbox while it is away.
   // Events wait out a database outage rather than burn their retries and dead-letter.
-  const amqp = createAmqp({ url: config.AMQP_URL, logger, isOutage: isDatabaseUnavailable });
+  const amqp = createAmqp({
+    url: config.AMQP_URL,
+    logger,
+    isOutage: (error) => isDatabaseDown(error, () => pool.query('SELECT 1')),
+  });
   const relay = createOutboxRelay({
     pool,
     logger,

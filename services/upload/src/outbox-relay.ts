@@ -57,7 +57,8 @@ export function createOutboxRelay(options: {
   /**
    * Jobs the broker has confirmed are in the workers' hands: their items, and requests still `queued`, move
    * to `processing` (a result that came first is kept). Rows are locked requests first, then items, each in
-   * id order, as the result events lock them, so relays and events never deadlock.
+   * id order, as the result events lock them, so relays and events never deadlock. Best effort: the status
+   * is for people, and a result event settles the item anyway.
    */
   async function markProcessing(client: Queryable, outboxIds: string[]) {
     await client.query(
@@ -78,7 +79,7 @@ export function createOutboxRelay(options: {
 
   /** One batch; the number of rows it published, or -1 when a publish failed. */
   async function publishBatch(): Promise<number> {
-    return transaction(pool, async (client) => {
+    const { published, sent } = await transaction(pool, async (client) => {
       const { rows } = await client.query<OutboxRow>(
         `SELECT id, exchange, routing_key, payload, headers FROM upload.outbox
          WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
@@ -86,18 +87,22 @@ export function createOutboxRelay(options: {
       );
       const results = await Promise.allSettled(rows.map(publish));
       const sent = rows.filter((_, index) => results[index]?.status === 'fulfilled').map((row) => row.id);
-      if (sent.length) {
+      if (sent.length)
         await client.query('UPDATE upload.outbox SET sent_at = now() WHERE id = ANY($1::bigint[])', [sent]);
-        await markProcessing(client, sent);
-      }
       options.onPublished?.(sent.length);
       const failure = results.find((result) => result.status === 'rejected');
       if (failure) {
         logger.warn({ err: failure.reason, unsent: rows.length - sent.length }, 'outbox publish failed; will retry');
-        return -1;
       }
-      return rows.length;
+      return { published: failure ? -1 : rows.length, sent };
     });
+    // After the commit: a failure here must not un-send jobs the broker already has.
+    if (sent.length) {
+      await markProcessing(pool, sent).catch((error: unknown) =>
+        logger.warn({ err: error }, 'published items not marked processing'),
+      );
+    }
+    return published;
   }
 
   async function deleteOldSentRows() {
