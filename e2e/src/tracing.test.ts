@@ -57,6 +57,7 @@ describe('one request is one trace across processes', () => {
     expect(gatewayServer?.attributes).toMatchObject({
       'http.route': '/api/products',
       'http.response.status_code': 200,
+      'gateway.upstream': 'product',
     });
     expect(productServer?.name).toBe('GET /api/products');
     expect(productServer?.attributes['http.route']).toBe('/api/products');

@@ -139,7 +139,11 @@ export function createGateway(options: GatewayOptions) {
     for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
     res.once('close', () => {
       record(req, res, route, context, address.client, started, span?.ids);
-      span?.end(route.name, res.headersSent ? res.statusCode : 499);
+      span?.end(route.name, res.headersSent ? res.statusCode : 499, {
+        // Which service answered, and how the exchange failed when it did (refused, timeout, reset…).
+        ...(route.kind === 'proxy' ? { 'gateway.upstream': route.upstream } : {}),
+        ...(context.failure ? { 'error.type': context.failure } : {}),
+      });
     });
     if (cors(req, res)) return;
 

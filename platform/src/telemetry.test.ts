@@ -58,7 +58,7 @@ describe('startServerSpan', () => {
     const server = startServerSpan('GET', '/api/products/7', (name) => headers[name], { 'client.address': '10.0.0.9' });
     if (!server) throw new Error('no span for an API path');
     await server.run(() => withSpan('pg.query', {}, () => undefined));
-    server.end('/api/products/:id', 404);
+    server.end('/api/products/:id', 404, { 'gateway.upstream': 'product' });
     const spans = await finishedSpans();
     const span = spans.find((each) => each.kind === SpanKind.SERVER);
     const child = spans.find((each) => each.name === 'pg.query');
@@ -73,6 +73,7 @@ describe('startServerSpan', () => {
       'http.response.status_code': 404,
       'user_agent.original': 'curl/8.5.0',
       'client.address': '10.0.0.9',
+      'gateway.upstream': 'product',
     });
     // A 4xx is the client's mistake, not a failure of the server.
     expect(span?.status.code).toBe(SpanStatusCode.UNSET);

@@ -59,8 +59,8 @@ export type ServerSpan = {
   ids: { trace_id: string; span_id: string };
   /** Runs the request's handling in this span's context, so its spans and log lines belong to it. */
   run<T>(handle: () => T): T;
-  /** Names the span by route, records the status (5xx marks it failed) and ends it. */
-  end(route: string, status: number): void;
+  /** Names the span by route, records the status (5xx marks it failed) and what else is known, and ends it. */
+  end(route: string, status: number, attributes?: Attributes): void;
 };
 
 /**
@@ -99,10 +99,11 @@ export function startServerSpan(
   return {
     ids: { trace_id: traceId, span_id: spanId },
     run: (handle) => context.with(active, handle),
-    end(route, status) {
+    end(route, status, attributes) {
       span.updateName(`${method} ${route}`);
       span.setAttribute('http.route', route);
       span.setAttribute('http.response.status_code', status);
+      if (attributes) span.setAttributes(attributes);
       if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       span.end();
     },
