@@ -28,12 +28,10 @@ export type GatewayOptions = {
   upstreamTimeoutMs?: number;
 };
 
-function rateLimitHeaders(quota: Quota): Record<string, string> {
-  return {
-    'ratelimit-limit': String(quota.limit),
-    'ratelimit-remaining': String(quota.remaining),
-    'ratelimit-reset': String(quota.resetSeconds),
-  };
+function addRateLimitHeaders(headers: Record<string, string>, quota: Quota) {
+  headers['ratelimit-limit'] = String(quota.limit);
+  headers['ratelimit-remaining'] = String(quota.remaining);
+  headers['ratelimit-reset'] = String(quota.resetSeconds);
 }
 
 function firstValue(value: string | string[] | undefined) {
@@ -74,37 +72,27 @@ export function createGateway(options: GatewayOptions) {
     authorized: boolean,
   ) {
     if (route.kind === 'refused') {
-      const ambiguous = route.reason === 'ambiguous';
-      context.bytes.out += ambiguous
-        ? sendProblem(res, 'validation_failed', 'The path is not in canonical form', context.requestId)
-        : sendProblem(res, 'not_found', `No route for ${req.method} ${req.url?.split('?', 1)[0]}`, context.requestId);
+      if (route.reason === 'ambiguous') {
+        sendProblem(res, context, 'validation_failed', 'The path is not in canonical form');
+      } else {
+        sendProblem(res, context, 'not_found', `No route for ${req.method} ${req.url?.split('?', 1)[0]}`);
+      }
       return;
     }
     if (apiKeys.length > 0 && isWrite(req.method) && !authorized) {
-      context.bytes.out += sendProblem(
-        res,
-        'unauthorized',
-        'This request needs Authorization: Bearer <API key>',
-        context.requestId,
-        {
-          'www-authenticate': 'Bearer realm="api"',
-        },
-      );
+      sendProblem(res, context, 'unauthorized', 'This request needs Authorization: Bearer <API key>', {
+        'www-authenticate': 'Bearer realm="api"',
+      });
       return;
     }
     if (route.kind === 'docs') {
       const page = docs[route.name];
       if (!page || (req.method !== 'GET' && req.method !== 'HEAD')) {
-        context.bytes.out += sendProblem(
-          res,
-          'method_not_allowed',
-          `${req.method} is not allowed here`,
-          context.requestId,
-          { allow: 'GET, HEAD' },
-        );
+        sendProblem(res, context, 'method_not_allowed', `${req.method} is not allowed here`, { allow: 'GET, HEAD' });
         return;
       }
       res.writeHead(200, {
+        ...context.headers,
         'content-type': page.contentType,
         'content-length': page.body.length,
         'cache-control': 'public, max-age=300',
@@ -130,13 +118,12 @@ export function createGateway(options: GatewayOptions) {
       trustProxyHops > 0 ? firstValue(req.headers['x-forwarded-proto'])?.split(',', 1)[0]?.trim() : undefined;
     const context: ForwardContext = {
       requestId,
+      headers: { 'x-request-id': requestId, ...SECURITY_HEADERS },
       forwardedFor: address.chain,
       forwardedProto: trustedProto || 'http',
       maxBodyBytes,
       bytes: { in: 0, out: 0 },
     };
-    res.setHeader('x-request-id', requestId);
-    for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
     res.once('close', () => {
       record(req, res, route, context, address.client, started, span?.ids);
       span?.end(route.name, res.headersSent ? res.statusCode : 499, {
@@ -145,7 +132,7 @@ export function createGateway(options: GatewayOptions) {
         ...(context.failure ? { 'error.type': context.failure } : {}),
       });
     });
-    if (cors(req, res)) return;
+    if (cors(req, res, context.headers)) return;
 
     const keyId = checkKey(req.headers.authorization);
     if (route.kind === 'proxy' && route.upstream === 'health') {
@@ -156,19 +143,12 @@ export function createGateway(options: GatewayOptions) {
     rateLimits.consume(keyId ?? address.client, upload).then(
       (quota) => {
         if (res.destroyed) return;
-        const headers = rateLimitHeaders(quota);
-        for (const name in headers) res.setHeader(name, headers[name] as string);
+        addRateLimitHeaders(context.headers, quota);
         if (!quota.allowed) {
           metrics.refused(route.name);
-          context.bytes.out += sendProblem(
-            res,
-            'rate_limited',
-            `Rate limit exceeded; retry in ${quota.resetSeconds} s`,
-            requestId,
-            {
-              'retry-after': String(Math.max(1, quota.resetSeconds)),
-            },
-          );
+          sendProblem(res, context, 'rate_limited', `Rate limit exceeded; retry in ${quota.resetSeconds} s`, {
+            'retry-after': String(Math.max(1, quota.resetSeconds)),
+          });
           return;
         }
         dispatch(req, res, route, context, keyId !== undefined);

@@ -79,6 +79,9 @@ describe('proxying to upstreams', () => {
     expect(reply.headers['content-type']).toBe('application/problem+json');
     expect(JSON.parse(reply.body)).toMatchObject({ status: 502, request_id: reply.headers['x-request-id'] });
     expect(down.lines.at(-1)).toMatchObject({ status: 502, upstream: 'product', failure: 'refused' });
+    // The gateway's own answers carry its headers too: security and rate limit.
+    expect(reply.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY' });
+    expect(reply.headers['ratelimit-limit']).toBeDefined();
   });
 
   it('answers 504 problem+json when the upstream is slower than the timeout, and closes that request', async () => {
@@ -135,6 +138,7 @@ describe('proxying to upstreams', () => {
     const reply = await send(gateway.port, '/api/products', { method: 'POST', body: 'x'.repeat(1001) });
     expect(reply.status).toBe(413);
     expect(JSON.parse(reply.body).title).toBe('Payload too large');
+    expect(reply.headers).toMatchObject({ connection: 'close', 'x-content-type-options': 'nosniff' });
     expect((await product).connections()).toBe(before);
   });
 

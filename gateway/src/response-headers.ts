@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** Headers on every public response: no sniffing, no framing, no referrer leaks. */
-export const SECURITY_HEADERS: [string, string][] = [
-  ['x-content-type-options', 'nosniff'],
-  ['x-frame-options', 'DENY'],
-  ['content-security-policy', "frame-ancestors 'none'"],
-  ['referrer-policy', 'no-referrer'],
-];
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'content-security-policy': "frame-ancestors 'none'",
+  'referrer-policy': 'no-referrer',
+};
 
 const EXPOSED =
   'x-request-id, ratelimit-limit, ratelimit-remaining, ratelimit-reset, retry-after, location, content-disposition';
@@ -15,22 +15,24 @@ const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 
 /**
  * CORS from CORS_ORIGINS: empty sends nothing, `*` allows any origin, otherwise the request's Origin is
- * echoed when listed. Returns true when the request was a preflight and has been answered.
+ * echoed when listed. Adds its headers to `headers` (the exchange's own); returns true when the request
+ * was a preflight and has been answered.
  */
 export function createCors(origins: string[]) {
   const any = origins.includes('*');
   const listed = new Set(origins);
-  return (req: IncomingMessage, res: ServerResponse): boolean => {
+  return (req: IncomingMessage, res: ServerResponse, headers: Record<string, string>): boolean => {
     const origin = req.headers.origin;
     if (origins.length === 0 || !origin) return false;
     if (!any) {
-      res.setHeader('vary', 'Origin');
+      headers.vary = 'Origin';
       if (!listed.has(origin)) return false;
     }
-    res.setHeader('access-control-allow-origin', any ? '*' : origin);
-    res.setHeader('access-control-expose-headers', EXPOSED);
+    headers['access-control-allow-origin'] = any ? '*' : origin;
+    headers['access-control-expose-headers'] = EXPOSED;
     if (req.method !== 'OPTIONS' || !req.headers['access-control-request-method']) return false;
     res.writeHead(204, {
+      ...headers,
       'access-control-allow-methods': ALLOWED_METHODS,
       'access-control-allow-headers': ALLOWED_HEADERS,
       'access-control-max-age': '600',
