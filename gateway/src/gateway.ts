@@ -166,7 +166,8 @@ export function createGateway(options: GatewayOptions) {
     const requestId = requestIdFrom(firstValue(req.headers['x-request-id']));
     const address = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustProxyHops);
     const path = req.url?.split('?', 1)[0] ?? '/';
-    const span = startServerSpan(req.method ?? 'GET', path, (name) => req.headers[name], {
+    const headers = { get: (name: string) => req.headers[name], names: () => Object.keys(req.headers) };
+    const span = startServerSpan(req.method ?? 'GET', path, headers, {
       'client.address': address.client,
       'http.response.header.x-request-id': [requestId],
     });

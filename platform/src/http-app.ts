@@ -47,7 +47,8 @@ export function createHttpApp(options: { logger: Logger; metrics: Metrics }) {
 
   app.use((c, next) => {
     const requestId = requestIdFrom(c.req.header(REQUEST_ID_HEADER));
-    const span = startServerSpan(c.req.method, c.req.path, (name) => c.req.header(name), {
+    const headers = { get: (name: string) => c.req.header(name), names: () => Object.keys(c.req.header()) };
+    const span = startServerSpan(c.req.method, c.req.path, headers, {
       'http.response.header.x-request-id': [requestId],
     });
     return span ? span.run(() => observe(c, next, requestId, span)) : observe(c, next, requestId, undefined);

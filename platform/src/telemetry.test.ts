@@ -45,6 +45,11 @@ describe('withSpan', () => {
   });
 });
 
+const from = (headers: Record<string, string>) => ({
+  get: (name: string) => headers[name],
+  names: () => Object.keys(headers),
+});
+
 describe('startServerSpan', () => {
   const traceId = '0af7651916cd43dd8448eb211c80319c';
   const callerSpanId = 'b7ad6b7169203331';
@@ -55,7 +60,7 @@ describe('startServerSpan', () => {
 
   it("continues the caller's trace, parents the request's own spans and is named by route when it ends", async () => {
     exporter.reset();
-    const server = startServerSpan('GET', '/api/products/7', (name) => headers[name], { 'client.address': '10.0.0.9' });
+    const server = startServerSpan('GET', '/api/products/7', from(headers), { 'client.address': '10.0.0.9' });
     if (!server) throw new Error('no span for an API path');
     await server.run(() => withSpan('pg.query', {}, () => undefined));
     server.end('/api/products/:id', 404, { 'gateway.upstream': 'product' });
@@ -81,7 +86,7 @@ describe('startServerSpan', () => {
 
   it('marks a 5xx answer failed and starts a new trace without a caller context', async () => {
     exporter.reset();
-    startServerSpan('POST', '/api/upload', () => undefined)?.end('/api/upload', 503);
+    startServerSpan('POST', '/api/upload', from({}))?.end('/api/upload', 503);
     const [span] = await finishedSpans();
     expect(span?.status.code).toBe(SpanStatusCode.ERROR);
     expect(span?.parentSpanContext).toBeUndefined();
@@ -90,8 +95,8 @@ describe('startServerSpan', () => {
 
   it('leaves probes and metrics scrapes untraced', () => {
     for (const path of ['/health/live', '/health/ready', '/metrics']) {
-      expect(startServerSpan('GET', path, () => undefined)).toBeUndefined();
+      expect(startServerSpan('GET', path, from({}))).toBeUndefined();
     }
-    expect(startServerSpan('GET', '/health/detailed', () => undefined)).toBeDefined();
+    expect(startServerSpan('GET', '/health/detailed', from({}))).toBeDefined();
   });
 });

@@ -45,13 +45,13 @@ export async function flushTelemetry(): Promise<void> {
 /** Probes and scrapes arrive every few seconds from orchestrators and the aggregator: not worth a trace. */
 export const PROBE_PATH = /^\/(health\/(live|ready)|metrics)(\?|$)/;
 
-/** Reads one request header; repeated headers may come as a list. */
-export type HeaderReader = (name: string) => string | string[] | undefined;
+/** A request's headers: one by its lower-case name (a repeated one may be a list), and every name. */
+export type RequestHeaders = { get(name: string): string | string[] | undefined; names(): string[] };
 
-const headerGetter: TextMapGetter<HeaderReader> = {
-  get: (read, key) => read(key),
-  // The W3C propagators ask for their headers by name and never list them.
-  keys: () => [],
+const headerGetter: TextMapGetter<RequestHeaders> = {
+  get: (headers, key) => headers.get(key),
+  // Only propagators that look for prefixed headers (Jaeger's baggage) list them.
+  keys: (headers) => headers.names(),
 };
 
 export type ServerSpan = {
@@ -72,12 +72,12 @@ export type ServerSpan = {
 export function startServerSpan(
   method: string,
   path: string,
-  header: HeaderReader,
+  headers: RequestHeaders,
   attributes: Attributes = {},
 ): ServerSpan | undefined {
   if (PROBE_PATH.test(path)) return undefined;
-  const parent = propagation.extract(ROOT_CONTEXT, header, headerGetter);
-  const userAgent = header('user-agent');
+  const parent = propagation.extract(ROOT_CONTEXT, headers, headerGetter);
+  const userAgent = headers.get('user-agent');
   const span = trace.getTracer('@ipp/platform').startSpan(
     method,
     {
