@@ -61,20 +61,18 @@ export function createOutboxRelay(options: {
    * is for people, and a result event settles the item anyway.
    */
   async function markProcessing(client: Queryable, outboxIds: string[]) {
-    await client.query(
-      `UPDATE upload.requests SET status = 'processing', updated_at = now()
-       WHERE id IN (SELECT id FROM upload.requests WHERE status = 'queued' AND id IN (
-         SELECT (payload->>'request_id')::uuid FROM upload.outbox WHERE id = ANY($1::bigint[]) AND payload ? 'item_id')
-         ORDER BY id FOR UPDATE)`,
-      [outboxIds],
-    );
-    await client.query(
-      `UPDATE upload.items SET status = 'processing', updated_at = now()
-       WHERE id IN (SELECT id FROM upload.items WHERE status = 'queued' AND id IN (
-         SELECT (payload->>'item_id')::uuid FROM upload.outbox WHERE id = ANY($1::bigint[]) AND payload ? 'item_id')
-         ORDER BY id FOR UPDATE)`,
-      [outboxIds],
-    );
+    for (const [table, key] of [
+      ['requests', 'request_id'],
+      ['items', 'item_id'],
+    ] as const) {
+      await client.query(
+        `UPDATE upload.${table} SET status = 'processing', updated_at = now()
+         WHERE id IN (SELECT id FROM upload.${table} WHERE status = 'queued' AND id IN (
+           SELECT (payload->>'${key}')::uuid FROM upload.outbox WHERE id = ANY($1::bigint[]) AND payload ? 'item_id')
+           ORDER BY id FOR UPDATE)`,
+        [outboxIds],
+      );
+    }
   }
 
   /** One batch; the number of rows it published, or -1 when a publish failed. */
