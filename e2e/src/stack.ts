@@ -1,5 +1,6 @@
 // Starts the real service processes of the platform on free ports, against a database and a RabbitMQ
 // vhost of the test file's own, and stops them all. Tests then talk to the gateway only.
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,4 +97,18 @@ export async function startStack(options: { label: string; services: ServiceName
       startService({ entry: entries[name], env: { ...env, ...extraEnv }, readyUrl: probe[name] }),
     stop,
   };
+}
+
+/** Uploads a one-row CSV through the gateway as the start of a new trace: its id and the response. */
+export async function uploadInNewTrace(gatewayUrl: string, row: string) {
+  const traceId = randomBytes(16).toString('hex');
+  const form = new FormData();
+  const csv = `Serial Number,Product Name,Input Image Urls\r\n${row}\r\n`;
+  form.set('file', new Blob([csv], { type: 'text/csv' }), 'products.csv');
+  const response = await fetch(`${gatewayUrl}/api/upload`, {
+    method: 'POST',
+    body: form,
+    headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+  });
+  return { traceId, response };
 }

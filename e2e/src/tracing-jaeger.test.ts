@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { pngWithAlpha } from './fixtures.ts';
 import { startImageServer, until } from './servers.ts';
-import { type Stack, startStack } from './stack.ts';
+import { type Stack, startStack, uploadInNewTrace } from './stack.ts';
 import { startJaeger } from './tracing-jaeger.ts';
 
 let jaeger: Awaited<ReturnType<typeof startJaeger>>;
@@ -31,15 +30,7 @@ afterAll(async () => {
 });
 
 it('shows one upload as one trace containing every service in a real Jaeger', async () => {
-  const traceId = randomBytes(16).toString('hex');
-  const form = new FormData();
-  const csv = `Serial Number,Product Name,Input Image Urls\r\nJG-1,Jaeger Desk,${images.url}/desk.png\r\n`;
-  form.set('file', new Blob([csv], { type: 'text/csv' }), 'products.csv');
-  const response = await fetch(`${stack.gatewayUrl}/api/upload`, {
-    method: 'POST',
-    body: form,
-    headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
-  });
+  const { traceId, response } = await uploadInNewTrace(stack.gatewayUrl, `JG-1,Jaeger Desk,${images.url}/desk.png`);
   expect(response.status).toBe(202);
 
   const expected = ['gateway', 'image-worker', 'product', 'upload'];

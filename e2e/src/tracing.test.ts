@@ -3,7 +3,7 @@ import { EXCHANGES, QUEUES } from '@ipp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pngWithAlpha } from './fixtures.ts';
 import { startImageServer, until } from './servers.ts';
-import { type Stack, startStack } from './stack.ts';
+import { type Stack, startStack, uploadInNewTrace } from './stack.ts';
 import { parentOf, type ReceivedSpan, startOtlpReceiver } from './tracing-receiver.ts';
 
 let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
@@ -99,15 +99,7 @@ describe('one request is one trace across processes', () => {
   });
 
   it('follows an upload from the client through the gateway, upload, RabbitMQ and worker back to upload and product', async () => {
-    const traceId = randomBytes(16).toString('hex');
-    const form = new FormData();
-    const csv = `Serial Number,Product Name,Input Image Urls\r\nTR-1,Traced Chair,${images.url}/chair.png\r\n`;
-    form.set('file', new Blob([csv], { type: 'text/csv' }), 'products.csv');
-    const response = await fetch(`${stack.gatewayUrl}/api/upload`, {
-      method: 'POST',
-      body: form,
-      headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
-    });
+    const { traceId, response } = await uploadInNewTrace(stack.gatewayUrl, `TR-1,Traced Chair,${images.url}/chair.png`);
     expect(response.status).toBe(202);
 
     const spans = await until(
