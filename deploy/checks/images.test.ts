@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { createTestDatabase, createTestVhost, freePort } from '@ipp/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployables } from '../../scripts/tools/deployables.ts';
 import { repository } from './tools.ts';
 
 type Report = {
@@ -19,13 +20,6 @@ type Report = {
   output: string;
 };
 
-const deployables: Record<string, string> = {
-  gateway: 'gateway',
-  product: 'services/product',
-  upload: 'services/upload',
-  health: 'services/health',
-  'image-worker': 'services/image-worker',
-};
 const portVariables = ['WEB_PORT', 'GATEWAY_ADMIN_PORT', 'PRODUCT_PORT', 'UPLOAD_PORT', 'HEALTH_PORT', 'WORKER_PORT'];
 const reports: Report[] = [];
 let environment: Record<string, string> = {};

@@ -22,16 +22,10 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { copyBuildContext } from './build-context.ts';
+import { deployables } from './deployables.ts';
 import { execForm, expand, parseDockerfile, parsePairs, splitFlags } from './dockerfile.ts';
 
 const repository = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const deployables: Record<string, string> = {
-  gateway: 'gateway',
-  product: 'services/product',
-  upload: 'services/upload',
-  health: 'services/health',
-  'image-worker': 'services/image-worker',
-};
 const nobody = { uid: 65534, gid: 65534 };
 // Image metadata that changes no file of the tree (USER is applied as `nobody` at start).
 const metadataKeywords = ['LABEL', 'EXPOSE', 'USER', 'STOPSIGNAL'];
