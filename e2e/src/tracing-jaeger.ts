@@ -111,6 +111,8 @@ export async function startJaeger() {
     throw error;
   }
   return {
+    /** For benchmarks that report the collector's own CPU. */
+    pid: child.pid as number,
     otlpEndpoint: `http://127.0.0.1:${otlp}`,
     queryUrl,
     /** The trace as Jaeger's query API returns it, or undefined while Jaeger does not know it. */
