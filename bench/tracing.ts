@@ -1,9 +1,9 @@
-// Benchmark: the cost of tracing. Two identical stacks (gateway, product, upload, image-worker) run side
-// by side in the same run, one exporting every span (OTLP/protobuf, sampler always on) to a real Jaeger,
-// one with tracing off; the measurements alternate between them for several rounds and the medians are
-// compared. (a) gateway throughput: wrk on GET /api/products?page=1 through each gateway; (b) pipeline
-// throughput: one CSV of small JPEGs uploaded through each gateway, timed until `completed`.
-// Writes bench/results/tracing.json and tracing.md. `--duration 3 --rounds 1` for a quick look.
+// Benchmark: the cost of tracing. Three configurations of the stack (gateway, product, upload,
+// image-worker): tracing off, every span exported (OTLP/protobuf, sampler always on) to a real Jaeger, and
+// 10 % of traces kept. Every round starts, warms, measures and stops a fresh stack of each, in rotating
+// order, and the medians are compared. (a) gateway throughput: wrk on GET /api/products?page=1 through the
+// gateway; (b) pipeline throughput: one CSV of small JPEGs uploaded through the gateway, timed until
+// `completed`. Writes bench/results/tracing.json and tracing.md. `--rounds 1 --warmup 3` for a quick look.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -79,14 +79,6 @@ async function main() {
     sampled: { ...traced, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(SAMPLED) },
   };
   const names = Object.keys(envs) as Side[];
-  const stacks = {} as Record<Side, Stack>;
-  for (const name of names) {
-    stacks[name] = await startStack({
-      label: `bench_${name}`,
-      services: [...services],
-      env: { ...common, ...envs[name] },
-    });
-  }
   const loadBefore = loadavg()[0] ?? 0;
   type GatewayRun = {
     requests_per_s: number;
@@ -98,36 +90,48 @@ async function main() {
   const gateway = Object.fromEntries(names.map((name) => [name, [] as GatewayRun[]])) as Record<Side, GatewayRun[]>;
   const pipeline = Object.fromEntries(names.map((name) => [name, [] as PipelineRun[]])) as Record<Side, PipelineRun[]>;
   const medianOf = <T>(runs: T[], field: (run: T) => number) => median(runs.map(field));
-  try {
-    for (const name of names) {
+
+  /** One sample of one side: a fresh stack, warmed, measured, stopped. */
+  async function measure(name: Side, round: number) {
+    // A fresh stack every round: two identical long-lived stacks could differ by a tenth for the whole run.
+    const stack = await startStack({
+      label: `bench_${name}`,
+      services: [...services],
+      env: { ...common, ...envs[name] },
+    });
+    try {
+      const url = `${stack.gatewayUrl}/api/products?page=1`;
       // Long enough for V8 to optimise the request path: with 2 s, later rounds ran up to a third faster.
-      wrk(`${stacks[name].gatewayUrl}/api/products?page=1`, Number(options.warmup));
-      await uploadAndWait(stacks[name], images.url, 4, `warm-${name}`);
+      wrk(url, Number(options.warmup));
+      await uploadAndWait(stack, images.url, 4, `warm-${name}`);
+
+      const pids = pidsOf(stack, ['gateway', 'product']);
+      const [cpuBefore, jaegerBefore] = [cpuSeconds(pids), cpuSeconds([jaeger.pid])];
+      const { requests, ...result } = wrk(url, DURATION_S);
+      const perRequest = (seconds: number) => Math.round((seconds * 1e6) / requests);
+      const cpu_us_per_request = perRequest(cpuSeconds(pids) - cpuBefore);
+      const jaeger_cpu_us_per_request = perRequest(cpuSeconds([jaeger.pid]) - jaegerBefore);
+      gateway[name].push({ ...result, cpu_us_per_request, jaeger_cpu_us_per_request });
+
+      const allPids = pidsOf(stack, services);
+      const allBefore = cpuSeconds(allPids);
+      const seconds = await uploadAndWait(stack, images.url, IMAGES, `${name}-${round}`);
+      const cpu_ms_per_image = round2(((cpuSeconds(allPids) - allBefore) * 1000) / IMAGES);
+      pipeline[name].push({ images_per_s: round2(IMAGES / seconds), cpu_ms_per_image });
+      console.log(
+        `round ${round + 1} ${name.padEnd(8)} gateway ${result.requests_per_s} req/s, ${cpu_us_per_request} µs CPU/req ` +
+          `(Jaeger ${jaeger_cpu_us_per_request}); pipeline ${round2(IMAGES / seconds)} images/s, ${cpu_ms_per_image} ms CPU/image`,
+      );
+    } finally {
+      await stack.stop();
     }
+  }
+
+  try {
     for (let index = 0; index < ROUNDS; index += 1) {
       // Rotate which side goes first so a burst of load from elsewhere cannot favour one.
-      const order = names.map((_, offset) => names[(index + offset) % names.length] as Side);
-      for (const name of order) {
-        const pids = pidsOf(stacks[name], ['gateway', 'product']);
-        const [cpuBefore, jaegerBefore] = [cpuSeconds(pids), cpuSeconds([jaeger.pid])];
-        const { requests, ...result } = wrk(`${stacks[name].gatewayUrl}/api/products?page=1`, DURATION_S);
-        const perRequest = (seconds: number) => Math.round((seconds * 1e6) / requests);
-        const cpu_us_per_request = perRequest(cpuSeconds(pids) - cpuBefore);
-        const jaeger_cpu_us_per_request = perRequest(cpuSeconds([jaeger.pid]) - jaegerBefore);
-        gateway[name].push({ ...result, cpu_us_per_request, jaeger_cpu_us_per_request });
-        console.log(
-          `round ${index + 1} gateway ${name.padEnd(8)} ${result.requests_per_s} req/s, ${cpu_us_per_request} µs CPU/req, Jaeger ${jaeger_cpu_us_per_request} µs/req`,
-        );
-      }
-      for (const name of order) {
-        const pids = pidsOf(stacks[name], services);
-        const cpuBefore = cpuSeconds(pids);
-        const seconds = await uploadAndWait(stacks[name], images.url, IMAGES, `${name}-${index}`);
-        const cpu_ms_per_image = round2(((cpuSeconds(pids) - cpuBefore) * 1000) / IMAGES);
-        pipeline[name].push({ images_per_s: round2(IMAGES / seconds), cpu_ms_per_image });
-        console.log(
-          `round ${index + 1} pipeline ${name.padEnd(8)} ${round2(IMAGES / seconds)} images/s, ${cpu_ms_per_image} ms CPU/image`,
-        );
+      for (let offset = 0; offset < names.length; offset += 1) {
+        await measure(names[(index + offset) % names.length] as Side, index);
       }
     }
     const exported = await fetch(`${jaeger.queryUrl}/api/services`).then(
@@ -160,6 +164,7 @@ async function main() {
       load_1m: { before: round2(loadBefore), after: round2(loadavg()[0] ?? 0) },
       setup: {
         rounds: ROUNDS,
+        warmup_seconds: Number(options.warmup),
         wrk_seconds: DURATION_S,
         connections: Number(options.connections),
         images: IMAGES,
@@ -179,7 +184,6 @@ async function main() {
         `${SAMPLED * 100} % sampled: gateway ${percent(ratios.sampled.gateway)}, pipeline ${percent(ratios.sampled.pipeline)}`,
     );
   } finally {
-    await Promise.all(Object.values(stacks).map((stack) => stack.stop()));
     await jaeger.stop();
     images.close();
   }
@@ -189,7 +193,14 @@ type Report = {
   date: string;
   machine: { cores: number; cpu: string | undefined; node: string };
   load_1m: { before: number; after: number };
-  setup: { rounds: number; wrk_seconds: number; connections: number; images: number; sampled_ratio: number };
+  setup: {
+    rounds: number;
+    warmup_seconds: number;
+    wrk_seconds: number;
+    connections: number;
+    images: number;
+    sampled_ratio: number;
+  };
   services_in_jaeger: string[];
   medians: Record<
     Side,
@@ -221,10 +232,11 @@ function markdown(report: Report) {
   return `## Tracing overhead
 
 ${report.date}, ${report.machine.cores} cores (${report.machine.cpu}), Node ${report.machine.node}; 1-minute load average ${report.load_1m.before} before, ${report.load_1m.after} after (the machine is shared).
-Three identical stacks (gateway, product, upload, image-worker; PostgreSQL and RabbitMQ shared) in the same run: one with
-tracing off, one exporting every span (sampler always on), one keeping ${sampled * 100} % of traces (\`OTEL_TRACES_SAMPLER=parentbased_traceidratio\`,
-\`OTEL_TRACES_SAMPLER_ARG=${sampled}\`); both traced stacks export OTLP/protobuf through the batch processor to a real Jaeger
-(in-memory) on the same machine. ${setup.rounds} rotating rounds, medians. (a) wrk -t1 -c${setup.connections} -d${setup.wrk_seconds}s on
+Three configurations of the stack (gateway, product, upload, image-worker; PostgreSQL and RabbitMQ shared): tracing off,
+every span exported (sampler always on), and ${sampled * 100} % of traces kept (\`OTEL_TRACES_SAMPLER=parentbased_traceidratio\`,
+\`OTEL_TRACES_SAMPLER_ARG=${sampled}\`); both traced ones export OTLP/protobuf through the batch processor to a real Jaeger
+(in-memory) on the same machine. ${setup.rounds} rounds; each round starts a fresh stack of each configuration in turn (rotating
+order), warms it with ${setup.warmup_seconds} s of load, measures it and stops it; medians. (a) wrk -t1 -c${setup.connections} -d${setup.wrk_seconds}s on
 GET /api/products?page=1 through the gateway (spans: the gateway's, the product service's, its two SQL statements);
 (b) one CSV of ${setup.images} JPEGs of 800×600 uploaded through the gateway, timed until \`completed\`.
 Services seen in Jaeger afterwards: ${report.services_in_jaeger.join(', ')}.

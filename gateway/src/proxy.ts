@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough } from 'node:stream';
-import { traceContextHeaders } from '@ipp/platform/telemetry';
+import { PROPAGATION_HEADER, traceContextHeaders } from '@ipp/platform/telemetry';
 import { type Dispatcher, Pool } from 'undici';
 import { sendProblem } from './problem.ts';
 
@@ -31,9 +31,6 @@ const NOT_RETURNED = new Set([
   'x-request-id',
   'x-powered-by',
 ]);
-// Trace context (W3C, B3, Jaeger): with tracing on, the gateway's span replaces the client's; with it off
-// they pass through.
-const TRACE_CONTEXT = /^(traceparent|tracestate|baggage|b3|x-b3-.*|uber-trace-id|uberctx-.*)$/;
 const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 export type ForwardContext = {
@@ -79,7 +76,7 @@ function forwardHeaders(req: IncomingMessage, upstream: Upstream, context: Forwa
   for (let index = 0; index < raw.length; index += 2) {
     const name = (raw[index] as string).toLowerCase();
     if (NOT_FORWARDED.has(name) || listed?.has(name)) continue;
-    if (traced && TRACE_CONTEXT.test(name)) continue;
+    if (traced && PROPAGATION_HEADER.test(name)) continue;
     headers.push(name, raw[index + 1] as string);
   }
   for (const name in traceContext) headers.push(name, traceContext[name] as string);

@@ -45,6 +45,16 @@ export async function flushTelemetry(): Promise<void> {
 /** Probes and scrapes arrive every few seconds from orchestrators and the aggregator: not worth a trace. */
 export const PROBE_PATH = /^\/(health\/(live|ready)|metrics)(\?|$)/;
 
+/**
+ * Headers of the propagation formats OTEL_PROPAGATORS can name: W3C trace context and baggage, B3 (single
+ * and multi) and Jaeger. With tracing on, the gateway replaces a client's with its own span's; with it
+ * off they pass through untouched.
+ */
+export const PROPAGATION_HEADER = /^(traceparent|tracestate|baggage|b3|x-b3-.*|uber-trace-id|uberctx-.*)$/i;
+
+/** The propagation headers that name a parent span: a request carrying one has its trace context already. */
+export const PARENT_SPAN_HEADER = /^(traceparent|b3|x-b3-traceid|uber-trace-id)$/i;
+
 /** A request's headers: one by its lower-case name (a repeated one may be a list), and every name. */
 export type RequestHeaders = { get(name: string): string | string[] | undefined; names(): string[] };
 

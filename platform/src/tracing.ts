@@ -3,11 +3,7 @@ import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { PROBE_PATH } from './telemetry.ts';
-
-// Headers of the propagators OTEL_PROPAGATORS can name: W3C, B3 (single and multi) and Jaeger.
-const TRACE_CONTEXT_HEADER = /^(traceparent|b3|x-b3-traceid|uber-trace-id)$/i;
-const TRACE_CONTEXT_LINE = /(^|\r\n)(traceparent|b3|x-b3-traceid|uber-trace-id):/i;
+import { PARENT_SPAN_HEADER, PROBE_PATH } from './telemetry.ts';
 
 /**
  * Whether an outgoing request already carries a trace context: the gateway's proxy propagates its own
@@ -16,11 +12,12 @@ const TRACE_CONTEXT_LINE = /(^|\r\n)(traceparent|b3|x-b3-traceid|uber-trace-id):
 function carriesTraceContext(headers: unknown) {
   if (Array.isArray(headers)) {
     for (let index = 0; index < headers.length; index += 2) {
-      if (TRACE_CONTEXT_HEADER.test(String(headers[index]))) return true;
+      if (PARENT_SPAN_HEADER.test(String(headers[index]))) return true;
     }
     return false;
   }
-  return typeof headers === 'string' && TRACE_CONTEXT_LINE.test(headers);
+  // The raw form: `name: value\r\n` lines.
+  return typeof headers === 'string' && headers.split('\r\n').some((line) => PARENT_SPAN_HEADER.test(line.split(':', 1)[0] ?? ''));
 }
 
 /**
