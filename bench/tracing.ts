@@ -80,16 +80,8 @@ async function main() {
   };
   const names = Object.keys(envs) as Side[];
   const loadBefore = loadavg()[0] ?? 0;
-  type GatewayRun = {
-    requests_per_s: number;
-    errors: number;
-    cpu_us_per_request: number;
-    jaeger_cpu_us_per_request: number;
-  };
-  type PipelineRun = { images_per_s: number; cpu_ms_per_image: number };
   const gateway = Object.fromEntries(names.map((name) => [name, [] as GatewayRun[]])) as Record<Side, GatewayRun[]>;
   const pipeline = Object.fromEntries(names.map((name) => [name, [] as PipelineRun[]])) as Record<Side, PipelineRun[]>;
-  const medianOf = <T>(runs: T[], field: (run: T) => number) => median(runs.map(field));
 
   /** One sample of one side: a fresh stack, warmed, measured, stopped. */
   async function measure(name: Side, round: number) {
@@ -137,46 +129,8 @@ async function main() {
     const exported = await fetch(`${jaeger.queryUrl}/api/services`).then(
       (response) => response.json() as Promise<{ data: string[] }>,
     );
-    const summary = (side: Side) => ({
-      gateway_requests_per_s: medianOf(gateway[side], (run) => run.requests_per_s),
-      gateway_cpu_us_per_request: medianOf(gateway[side], (run) => run.cpu_us_per_request),
-      gateway_jaeger_cpu_us_per_request: medianOf(gateway[side], (run) => run.jaeger_cpu_us_per_request),
-      gateway_errors: gateway[side].reduce((sum, run) => sum + run.errors, 0),
-      pipeline_images_per_s: medianOf(pipeline[side], (run) => run.images_per_s),
-      pipeline_cpu_ms_per_image: medianOf(pipeline[side], (run) => run.cpu_ms_per_image),
-    });
-    const medians = Object.fromEntries(names.map((name) => [name, summary(name)])) as Record<
-      Side,
-      ReturnType<typeof summary>
-    >;
-    const base = medians.untraced;
-    // Throughput ratios, and the ratio at CPU saturation (untraced CPU / traced CPU per unit of work).
-    const ratiosOf = (side: Side) => ({
-      gateway: round2(medians[side].gateway_requests_per_s / base.gateway_requests_per_s),
-      gateway_cpu: round2(base.gateway_cpu_us_per_request / medians[side].gateway_cpu_us_per_request),
-      pipeline: round2(medians[side].pipeline_images_per_s / base.pipeline_images_per_s),
-      pipeline_cpu: round2(base.pipeline_cpu_ms_per_image / medians[side].pipeline_cpu_ms_per_image),
-    });
-    const ratios = { traced: ratiosOf('traced'), sampled: ratiosOf('sampled') };
-    const report = {
-      date: new Date().toISOString(),
-      machine: { cores: availableParallelism(), cpu: cpus()[0]?.model, node: process.version },
-      load_1m: { before: round2(loadBefore), after: round2(loadavg()[0] ?? 0) },
-      setup: {
-        rounds: ROUNDS,
-        warmup_seconds: Number(options.warmup),
-        wrk_seconds: DURATION_S,
-        connections: Number(options.connections),
-        images: IMAGES,
-        image_size: '800x600',
-        sampled_ratio: SAMPLED,
-      },
-      services_in_jaeger: exported.data.sort(),
-      medians,
-      ratios,
-      target: TARGET,
-      rounds: { gateway, pipeline },
-    };
+    const report = buildReport({ gateway, pipeline }, loadBefore, exported.data.sort());
+    const { ratios } = report;
     await writeFile(path.join(here, 'results', 'tracing.json'), `${JSON.stringify(report, null, 2)}\n`);
     await writeFile(path.join(here, 'results', 'tracing.md'), markdown(report));
     console.log(
@@ -189,34 +143,60 @@ async function main() {
   }
 }
 
-type Report = {
-  date: string;
-  machine: { cores: number; cpu: string | undefined; node: string };
-  load_1m: { before: number; after: number };
-  setup: {
-    rounds: number;
-    warmup_seconds: number;
-    wrk_seconds: number;
-    connections: number;
-    images: number;
-    sampled_ratio: number;
-  };
-  services_in_jaeger: string[];
-  medians: Record<
-    Side,
-    {
-      gateway_requests_per_s: number;
-      gateway_cpu_us_per_request: number;
-      gateway_jaeger_cpu_us_per_request: number;
-      pipeline_images_per_s: number;
-      pipeline_cpu_ms_per_image: number;
-    }
-  >;
-  ratios: Record<
-    'traced' | 'sampled',
-    { gateway: number; gateway_cpu: number; pipeline: number; pipeline_cpu: number }
-  >;
+type GatewayRun = {
+  requests_per_s: number;
+  errors: number;
+  cpu_us_per_request: number;
+  jaeger_cpu_us_per_request: number;
 };
+type PipelineRun = { images_per_s: number; cpu_ms_per_image: number };
+
+/** Every sample, the medians per configuration and their ratios to tracing off, as written to tracing.json. */
+function buildReport(
+  rounds: { gateway: Record<Side, GatewayRun[]>; pipeline: Record<Side, PipelineRun[]> },
+  loadBefore: number,
+  servicesInJaeger: string[],
+) {
+  const medianOf = <T>(runs: T[], field: (run: T) => number) => round2(median(runs.map(field)));
+  const summary = (side: Side) => ({
+    gateway_requests_per_s: medianOf(rounds.gateway[side], (run) => run.requests_per_s),
+    gateway_cpu_us_per_request: medianOf(rounds.gateway[side], (run) => run.cpu_us_per_request),
+    gateway_jaeger_cpu_us_per_request: medianOf(rounds.gateway[side], (run) => run.jaeger_cpu_us_per_request),
+    gateway_errors: rounds.gateway[side].reduce((sum, run) => sum + run.errors, 0),
+    pipeline_images_per_s: medianOf(rounds.pipeline[side], (run) => run.images_per_s),
+    pipeline_cpu_ms_per_image: medianOf(rounds.pipeline[side], (run) => run.cpu_ms_per_image),
+  });
+  const medians = { untraced: summary('untraced'), traced: summary('traced'), sampled: summary('sampled') };
+  const base = medians.untraced;
+  // Throughput ratios, and the ratio at CPU saturation (untraced CPU / traced CPU per unit of work).
+  const ratiosOf = (side: Side) => ({
+    gateway: round2(medians[side].gateway_requests_per_s / base.gateway_requests_per_s),
+    gateway_cpu: round2(base.gateway_cpu_us_per_request / medians[side].gateway_cpu_us_per_request),
+    pipeline: round2(medians[side].pipeline_images_per_s / base.pipeline_images_per_s),
+    pipeline_cpu: round2(base.pipeline_cpu_ms_per_image / medians[side].pipeline_cpu_ms_per_image),
+  });
+  return {
+    date: new Date().toISOString(),
+    machine: { cores: availableParallelism(), cpu: cpus()[0]?.model, node: process.version },
+    load_1m: { before: round2(loadBefore), after: round2(loadavg()[0] ?? 0) },
+    setup: {
+      rounds: ROUNDS,
+      warmup_seconds: Number(options.warmup),
+      wrk_seconds: DURATION_S,
+      connections: Number(options.connections),
+      images: IMAGES,
+      image_size: '800x600',
+      sampled_ratio: SAMPLED,
+    },
+    services_in_jaeger: servicesInJaeger,
+    medians,
+    ratios: { traced: ratiosOf('traced'), sampled: ratiosOf('sampled') },
+    target: TARGET,
+    rounds,
+  };
+}
+
+type Report = ReturnType<typeof buildReport>;
 
 function markdown(report: Report) {
   const { medians: m, ratios, setup } = report;
