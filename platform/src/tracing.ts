@@ -17,7 +17,10 @@ function carriesTraceContext(headers: unknown) {
     return false;
   }
   // The raw form: `name: value\r\n` lines.
-  return typeof headers === 'string' && headers.split('\r\n').some((line) => PARENT_SPAN_HEADER.test(line.split(':', 1)[0] ?? ''));
+  return (
+    typeof headers === 'string' &&
+    headers.split('\r\n').some((line) => PARENT_SPAN_HEADER.test(line.split(':', 1)[0] ?? ''))
+  );
 }
 
 /**
