@@ -85,7 +85,7 @@ async function main() {
 
   /** One sample of one side: a fresh stack, warmed, measured, stopped. */
   async function measure(name: Side, round: number) {
-    // A fresh stack every round: two identical long-lived stacks could differ by a tenth for the whole run.
+    // A fresh stack every round, so samples are independent: identical long-lived stacks differed by up to a fifth.
     const stack = await startStack({
       label: `bench_${name}`,
       services: [...services],
