@@ -42,13 +42,14 @@ try {
   const storage = createStorage(config.STORAGE_DIR);
   await storage.prepare();
   const uploadMetrics = createUploadMetrics(metrics, pool);
+  const probeDatabase = () => pool.query('SELECT 1');
 
   // Not waiting for the broker: uploads are accepted into the outbox while it is away.
   // Events wait out a database outage rather than burn their retries and dead-letter.
   const amqp = createAmqp({
     url: config.AMQP_URL,
     logger,
-    isOutage: (error) => isDatabaseDown(error, () => pool.query('SELECT 1')),
+    isOutage: (error) => isDatabaseDown(error, probeDatabase),
   });
   const relay = createOutboxRelay({
     pool,
@@ -104,7 +105,7 @@ try {
     service: SERVICE,
     version,
     metrics,
-    checks: { database: () => pool.query('SELECT 1'), rabbitmq: () => amqp.check(), storage: () => storage.check() },
+    checks: { database: probeDatabase, rabbitmq: () => amqp.check(), storage: () => storage.check() },
   });
 
   const server = await listen({ fetch: app.fetch, port: config.UPLOAD_PORT });
