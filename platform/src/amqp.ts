@@ -223,19 +223,28 @@ export function createAmqp(options: {
       channel.nack(message, false, true);
       return;
     }
-    await requeueAfter(consumer, message, delay, attempt);
-    channel.ack(message);
+    await requeueAfter(consumer, channel, message, delay, attempt);
   }
 
-  /** Republishes a message to the delay queue of `delayMs`, to come back as attempt `attempt`. */
-  function requeueAfter(consumer: Consumer, message: ConsumeMessage, delayMs: number, attempt: number) {
+  /**
+   * Moves a message to the delay queue of `delayMs`, to come back as attempt `attempt`. The original is
+   * acked only once the broker has confirmed the copy: a failure in between leaves it unacked, to be redelivered.
+   */
+  async function requeueAfter(
+    consumer: Consumer,
+    channel: Channel,
+    message: ConsumeMessage,
+    delayMs: number,
+    attempt: number,
+  ) {
     const { properties } = message;
-    return publishRaw('', retryQueueName(consumer.queue, delayMs), message.content, {
+    await publishRaw('', retryQueueName(consumer.queue, delayMs), message.content, {
       messageId: properties.messageId,
       type: properties.type,
       contentType: properties.contentType,
       headers: { ...properties.headers, [ATTEMPT_HEADER]: attempt },
     });
+    channel.ack(message);
   }
 
   async function retryOrDeadLetter(
@@ -256,8 +265,7 @@ export function createAmqp(options: {
       return;
     }
     log.warn({ err: error, retry_in_ms: delay }, 'message failed; retrying later');
-    await requeueAfter(consumer, message, delay, attempt + 1);
-    channel.ack(message);
+    await requeueAfter(consumer, channel, message, delay, attempt + 1);
   }
 
   function publishRaw(
