@@ -21,7 +21,7 @@ const { values: options, positionals } = parseArgs({
   options: {
     duration: { type: 'string', default: '6' },
     rounds: { type: 'string', default: '8' },
-    warmup: { type: 'string', default: '12' },
+    warmup: { type: 'string', default: '30' },
     connections: { type: 'string', default: '16' },
     images: { type: 'string', default: '30' },
   },
@@ -93,7 +93,8 @@ async function main() {
     });
     try {
       const url = `${stack.gatewayUrl}/api/products?page=1`;
-      // Long enough for V8 to optimise the request path: with 2 s, later rounds ran up to a third faster.
+      // Long enough for V8 to finish optimising: after 10 s its compiler threads still took 60–100 µs of CPU
+      // per request in the gateway and the product service, after 30 s about 20.
       wrk(url, Number(options.warmup));
       await uploadAndWait(stack, images.url, 4, `warm-${name}`);
 

@@ -12,14 +12,19 @@ import {
 } from '@opentelemetry/api';
 
 /**
+ * The platform's own spans. A proxy from the API: it delegates to the SDK's tracer once the SDK
+ * registers, so it can be taken when this module loads, and stays a no-op while tracing is off.
+ */
+const tracer = trace.getTracer('@ipp/platform');
+
+/**
  * Runs `work` inside a span named for the work (`image.fetch`, `csv.generate`, …) as a child of the
  * active span. A thrown error is recorded on the span, marks it failed and is rethrown. The span is
  * handed to `work` so it can add attributes learnt on the way (bytes, dimensions, outcome). With
  * tracing off this costs a no-op span.
  */
 export function withSpan<T>(name: string, attributes: Attributes, work: (span: Span) => Promise<T> | T): Promise<T> {
-  // Looked up per call: a tracer taken before the SDK registers would stay a no-op.
-  return trace.getTracer('@ipp/platform').startActiveSpan(name, { attributes }, async (span) => {
+  return tracer.startActiveSpan(name, { attributes }, async (span) => {
     try {
       return await work(span);
     } catch (error) {
@@ -88,7 +93,7 @@ export function startServerSpan(
   if (PROBE_PATH.test(path)) return undefined;
   const parent = propagation.extract(ROOT_CONTEXT, headers, headerGetter);
   const userAgent = headers.get('user-agent');
-  const span = trace.getTracer('@ipp/platform').startSpan(
+  const span = tracer.startSpan(
     method,
     {
       kind: SpanKind.SERVER,

@@ -8,19 +8,14 @@ import { PARENT_SPAN_HEADER, PROBE_PATH } from './telemetry.ts';
 /**
  * Whether an outgoing request already carries a trace context: the gateway's proxy propagates its own
  * span (one span per proxied request, as Envoy and nginx record) and needs no client span on top.
+ * undici 7, ours and the one inside Node 24, hands the headers over as a flat [name, value, …] list.
  */
 function carriesTraceContext(headers: unknown) {
-  if (Array.isArray(headers)) {
-    for (let index = 0; index < headers.length; index += 2) {
-      if (PARENT_SPAN_HEADER.test(String(headers[index]))) return true;
-    }
-    return false;
+  if (!Array.isArray(headers)) return false;
+  for (let index = 0; index < headers.length; index += 2) {
+    if (PARENT_SPAN_HEADER.test(String(headers[index]))) return true;
   }
-  // The raw form: `name: value\r\n` lines.
-  return (
-    typeof headers === 'string' &&
-    headers.split('\r\n').some((line) => PARENT_SPAN_HEADER.test(line.split(':', 1)[0] ?? ''))
-  );
+  return false;
 }
 
 /**
