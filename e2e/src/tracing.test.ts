@@ -143,3 +143,33 @@ describe('one request is one trace across processes', () => {
     expect(spans.every((each) => each.statusCode !== 2)).toBe(true);
   });
 });
+
+describe('an operator turning one instrumentation off', () => {
+  let quiet: Stack;
+
+  beforeAll(async () => {
+    quiet = await startStack({
+      label: 'tracing_no_pg',
+      services: ['product', 'gateway'],
+      env: { ...receiver.env, OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg' },
+    });
+  }, 120_000);
+
+  afterAll(() => quiet?.stop());
+
+  it('keeps the request spans and drops the SQL ones (OTEL_NODE_DISABLED_INSTRUMENTATIONS=pg)', async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const response = await fetch(`${quiet.gatewayUrl}/api/products?page=1`, {
+      headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+    });
+    expect(response.status).toBe(200);
+
+    const spans = await until(() => {
+      const trace = receiver.trace(traceId);
+      return find(trace, 'product', 'server') && find(trace, 'gateway', 'server') && trace;
+    });
+    // SQL spans end before the server's and the batch processor exports in order: any would be here.
+    expect(parentOf(spans, find(spans, 'product', 'server') as ReceivedSpan)).toBe(find(spans, 'gateway', 'server'));
+    expect(spans.filter((span) => span.scope === '@opentelemetry/instrumentation-pg')).toEqual([]);
+  });
+});

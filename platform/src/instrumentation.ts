@@ -9,13 +9,13 @@ const enabled =
 
 if (enabled) {
   // The ESM hook intercepts only the modules tracing.ts patches when the application imports them as
-  // ESM (pg from MikroORM, say): wrapping every module doubles start-up time. undici reports through
-  // diagnostics_channel and needs no hook.
-  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
-    data: { include: ['pg', 'pg-pool', 'amqplib', 'ioredis'] },
-  });
+  // ESM (pg from MikroORM, say): wrapping every module doubles start-up time.
+  const { INSTRUMENTED_MODULES, selectedInstrumentations } = await import('./tracing-selection.ts');
+  const instrumentations = selectedInstrumentations(process.env);
+  const include = instrumentations.flatMap((name) => INSTRUMENTED_MODULES[name]);
+  if (include.length > 0) register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, { data: { include } });
   const { defaultServiceResource } = await import('./telemetry-service.ts');
   defaultServiceResource(process.env, process.argv[1]);
   const { startTracing } = await import('./tracing.ts');
-  startTracing();
+  startTracing(instrumentations);
 }

@@ -4,6 +4,7 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { PARENT_SPAN_HEADER, PROBE_PATH } from './telemetry.ts';
+import type { InstrumentationName } from './tracing-selection.ts';
 
 /**
  * Whether an outgoing request already carries a trace context: the gateway's proxy propagates its own
@@ -22,25 +23,28 @@ function carriesTraceContext(headers: unknown) {
  * The instrumentations this platform uses, listed explicitly (loading every auto-instrumentation doubles
  * start-up time): undici/fetch for every outgoing request, PostgreSQL, RabbitMQ (W3C context in message
  * headers, consumer spans children of the publisher's), Redis. Incoming requests get their server span
- * from startServerSpan (telemetry.ts); no service makes requests with node:http.
+ * from startServerSpan (telemetry.ts); no service makes requests with node:http. Only the `names` given
+ * are created: an instrumentation patches its library as soon as it is constructed.
  */
-export function platformInstrumentations() {
-  return [
-    new UndiciInstrumentation({
-      ignoreRequestHook: (request) => PROBE_PATH.test(request.path) || carriesTraceContext(request.headers),
-    }),
-    new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
-    new AmqplibInstrumentation(),
-    new IORedisInstrumentation({ requireParentSpan: true }),
-  ];
+export function platformInstrumentations(names: InstrumentationName[]) {
+  const create = {
+    undici: () =>
+      new UndiciInstrumentation({
+        ignoreRequestHook: (request) => PROBE_PATH.test(request.path) || carriesTraceContext(request.headers),
+      }),
+    pg: () => new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
+    amqplib: () => new AmqplibInstrumentation(),
+    ioredis: () => new IORedisInstrumentation({ requireParentSpan: true }),
+  };
+  return names.map((name) => create[name]());
 }
 
-/** Starts the OpenTelemetry SDK from the standard OTEL_* variables only. */
-export function startTracing(): NodeSDK {
+/** Starts the OpenTelemetry SDK from the standard OTEL_* variables only, with the `instrumentations` named. */
+export function startTracing(instrumentations: InstrumentationName[]): NodeSDK {
   process.env.OTEL_METRICS_EXPORTER ??= 'none';
   process.env.OTEL_LOGS_EXPORTER ??= 'none';
   process.env.OTEL_NODE_RESOURCE_DETECTORS ??= 'env,host,os,process';
-  const sdk = new NodeSDK({ instrumentations: platformInstrumentations() });
+  const sdk = new NodeSDK({ instrumentations: platformInstrumentations(instrumentations) });
   sdk.start();
   // Spans still buffered are exported before the process exits (handleShutdown exits from a signal).
   const stop = () => sdk.shutdown().catch(() => undefined);

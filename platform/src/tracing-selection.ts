@@ -1,0 +1,38 @@
+/**
+ * The libraries tracing instruments, by the names OTEL_NODE_ENABLED_INSTRUMENTATIONS and
+ * OTEL_NODE_DISABLED_INSTRUMENTATIONS use (the package name without `@opentelemetry/instrumentation-`),
+ * with the modules the ESM hook intercepts for each. undici reports through diagnostics_channel.
+ */
+export const INSTRUMENTED_MODULES = {
+  undici: [],
+  pg: ['pg', 'pg-pool'],
+  amqplib: ['amqplib'],
+  ioredis: ['ioredis'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type InstrumentationName = keyof typeof INSTRUMENTED_MODULES;
+
+const NAMES = Object.keys(INSTRUMENTED_MODULES) as InstrumentationName[];
+
+function listed(value: string | undefined) {
+  return value?.trim() ? value.split(',').map((name) => name.trim()) : undefined;
+}
+
+/**
+ * The instrumentations to load, read as @opentelemetry/auto-instrumentations-node reads the same
+ * variables: the enabled ones (all when unset), less the disabled ones, so a name in both is off.
+ * Operators turn SQL spans off with OTEL_NODE_DISABLED_INSTRUMENTATIONS=pg, say. An unknown name is
+ * reported as a process warning.
+ */
+export function selectedInstrumentations(env: NodeJS.ProcessEnv): InstrumentationName[] {
+  const enabled = listed(env.OTEL_NODE_ENABLED_INSTRUMENTATIONS);
+  const disabled = listed(env.OTEL_NODE_DISABLED_INSTRUMENTATIONS) ?? [];
+  const unknown = [...(enabled ?? []), ...disabled].filter((name) => !NAMES.includes(name as InstrumentationName));
+  if (unknown.length > 0) {
+    process.emitWarning(
+      `No instrumentation named ${unknown.join(', ')} in OTEL_NODE_ENABLED_INSTRUMENTATIONS or ` +
+        `OTEL_NODE_DISABLED_INSTRUMENTATIONS; this platform has ${NAMES.join(', ')}`,
+    );
+  }
+  return NAMES.filter((name) => (!enabled || enabled.includes(name)) && !disabled.includes(name));
+}
