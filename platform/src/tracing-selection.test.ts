@@ -38,5 +38,12 @@ describe('the instrumentations tracing loads', () => {
     ]);
     expect(warn).toHaveBeenCalledOnce();
     expect(String(warn.mock.calls[0]?.[0])).toContain('No instrumentation named postgres');
+
+    warn.mockClear();
+    expect(selectedInstrumentations({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg, ,ioredis,' })).toEqual([
+      'undici',
+      'amqplib',
+    ]);
+    expect(warn).not.toHaveBeenCalled();
   });
 });

@@ -14,8 +14,14 @@ export type InstrumentationName = keyof typeof INSTRUMENTED_MODULES;
 
 const NAMES = Object.keys(INSTRUMENTED_MODULES) as InstrumentationName[];
 
+/** A comma-separated list, blanks dropped (`pg,` names pg only); undefined when it names nothing. */
 function listed(value: string | undefined) {
-  return value?.trim() ? value.split(',').map((name) => name.trim()) : undefined;
+  const names =
+    value
+      ?.split(',')
+      .map((name) => name.trim())
+      .filter(Boolean) ?? [];
+  return names.length > 0 ? names : undefined;
 }
 
 /**
