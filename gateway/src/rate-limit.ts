@@ -1,6 +1,5 @@
-import type { Logger } from '@ipp/platform';
+import { createPool, type Logger, type Pool } from '@ipp/platform';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import {
   type RateLimiterAbstract,
   RateLimiterMemory,
@@ -95,8 +94,13 @@ export function createRateLimits(options: RateLimitOptions): RateLimits {
     check = async () => void (await client.ping());
     close = async () => void client.disconnect();
   } else if (store === 'postgres') {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10, connectionTimeoutMillis: 2000 });
-    pool.on('error', () => notify());
+    // On every request's path: a store that does not answer within 2 s gives way to the fallback.
+    const pool = createPool({
+      databaseUrl: options.databaseUrl ?? '',
+      max: 10,
+      timeoutMs: 2000,
+      onError: () => notify(),
+    });
     limiters = createPostgresLimiters(pool, budgets, durationS);
     const table = ensureTable(pool, logger);
     check = async () => {
@@ -125,7 +129,7 @@ export function createRateLimits(options: RateLimitOptions): RateLimits {
 
 /** Both budgets share one table in the gateway's own schema, created by `ensureTable`. */
 function createPostgresLimiters(
-  pool: pg.Pool,
+  pool: Pool,
   budgets: readonly { limit: number; keyPrefix: string; fallback: RateLimiterMemory }[],
   durationS: number,
 ) {
@@ -149,7 +153,7 @@ function createPostgresLimiters(
 const ALREADY_CREATED = new Set(['23505', '42P06', '42P07']);
 
 /** Creates the schema and table, retrying every 2 s while the database is unreachable. */
-function ensureTable(pool: pg.Pool, logger: Logger) {
+function ensureTable(pool: Pool, logger: Logger) {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const statements = [

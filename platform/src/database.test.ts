@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { isDatabaseDown, isDatabaseUnavailable } from './database.ts';
+import { isDatabaseDown, isDatabaseUnavailable } from './database-outage.ts';
 import { freePort } from './testing.ts';
 
 const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';

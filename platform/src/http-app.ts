@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { trace } from '@opentelemetry/api';
 import { type Context, Hono, type Next } from 'hono';
+import { isDatabaseUnavailable } from './database-outage.ts';
 import { AppError, problemResponse } from './errors.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
@@ -64,6 +65,17 @@ export function createHttpApp(options: { logger: Logger; metrics: Metrics }) {
     if (status === 400) return problemResponse('validation_failed', error.message || 'Malformed request', requestId);
     if (status === 413)
       return problemResponse('payload_too_large', error.message || 'Request body too large', requestId);
+    if (isDatabaseUnavailable(error)) {
+      (c.get('log') ?? logger).warn({ err: error }, 'database unavailable');
+      return problemResponse(
+        'unavailable',
+        'The database is unavailable; nothing was changed, retry shortly.',
+        requestId,
+        {
+          headers: { 'retry-after': '5' },
+        },
+      );
+    }
     (c.get('log') ?? logger).error({ err: error }, 'unhandled error');
     trace.getActiveSpan()?.recordException(error);
     return problemResponse(

@@ -1,20 +1,17 @@
-import { withTimeout } from '@ipp/platform';
-import pg from 'pg';
+import { createPool, withTimeout } from '@ipp/platform';
 import { type CheckResult, elapsedMs, errorMessage } from './timed.ts';
 
 export type DatabaseCheck = CheckResult & { pool: { total: number; idle: number; waiting: number } };
 
 /** A small pool of the aggregator's own: `SELECT 1` measures the round trip to PostgreSQL. */
 export function createDatabaseCheck(options: { url: string; timeoutMs: number; onError: (error: Error) => void }) {
-  const pool = new pg.Pool({
-    connectionString: options.url,
+  const pool = createPool({
+    databaseUrl: options.url,
     max: 2,
-    connectionTimeoutMillis: options.timeoutMs,
-    idleTimeoutMillis: 30_000,
-    application_name: 'ipp-health',
+    applicationName: 'ipp-health',
+    timeoutMs: options.timeoutMs,
+    onError: options.onError,
   });
-  // An idle client losing its server (PostgreSQL restarting) must not crash the process.
-  pool.on('error', options.onError);
 
   const poolState = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
 

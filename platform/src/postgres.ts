@@ -1,0 +1,90 @@
+import pg from 'pg';
+import { isDatabaseUnavailable } from './database-outage.ts';
+import type { Logger } from './logger.ts';
+
+export type Pool = pg.Pool;
+export type Queryable = pg.Pool | pg.PoolClient;
+
+/**
+ * Bounds on every connection, so a database that stops answering (a restart, packets dropped) fails the
+ * call in flight instead of hanging it: connecting, each query (client side, so it also holds when the
+ * server is unreachable), and TCP keep-alive to notice a dead peer on an idle socket.
+ */
+export const CONNECTION_LIMITS = {
+  connectionTimeoutMillis: 5_000,
+  query_timeout: 30_000,
+  keepAlive: true,
+  keepAliveInitialDelayMillis: 10_000,
+} as const;
+
+type ErrorListener = (error: Error) => void;
+
+/**
+ * A connection lost between two queries — the server restarted while the client sat in a pool, was held by
+ * a transaction, a lock or a LISTEN — is emitted as an `'error'` event, and one without a listener kills
+ * the process. The query in flight rejects on its own; this only logs, and the broken client is discarded.
+ */
+function guard(client: pg.Client | pg.PoolClient, onError: ErrorListener) {
+  client.on('error', onError);
+}
+
+/**
+ * The pool every service uses for PostgreSQL. Survives the server terminating any of its connections at
+ * any moment: idle ones are dropped by the pool, checked-out ones fail their next query, and a client that
+ * failed is destroyed on release rather than handed out again.
+ */
+export function createPool(options: {
+  databaseUrl: string;
+  max: number;
+  /** Told of a lost connection (logged as a warning by default); nothing else need be done about it. */
+  logger?: Logger;
+  onError?: ErrorListener;
+  applicationName?: string;
+  /** Bounds connecting and each query (default: the CONNECTION_LIMITS), for a caller that cannot wait long. */
+  timeoutMs?: number;
+}): Pool {
+  const onError: ErrorListener =
+    options.onError ??
+    ((error) => options.logger?.warn({ err: error }, 'database connection lost; it is discarded and replaced'));
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    max: options.max,
+    idleTimeoutMillis: 30_000,
+    ...CONNECTION_LIMITS,
+    ...(options.timeoutMs ? { connectionTimeoutMillis: options.timeoutMs, query_timeout: options.timeoutMs } : {}),
+    application_name: options.applicationName,
+  });
+  pool.on('error', onError);
+  pool.on('connect', (client) => guard(client, onError));
+  return pool;
+}
+
+/** One connection outside any pool (creating the database, holding an advisory lock), guarded the same way. */
+export async function connectClient(databaseUrl: string, onError: ErrorListener = () => undefined) {
+  const client = new pg.Client({ connectionString: databaseUrl, ...CONNECTION_LIMITS });
+  guard(client, onError);
+  await client.connect();
+  return client;
+}
+
+/**
+ * Runs `work` in a transaction on one pooled connection. When the work or the ROLLBACK fails because the
+ * connection broke (or hung past its timeout), the connection is destroyed, never returned to the pool.
+ */
+export async function transaction<T>(pool: Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    // A broken or hung connection would only fail (or hang) the ROLLBACK too; the server rolls back on close.
+    if (isDatabaseUnavailable(error)) broken = error as Error;
+    else await client.query('ROLLBACK').catch((rollbackFailed: Error) => (broken = rollbackFailed));
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
