@@ -1,25 +1,30 @@
-import type { Logger } from './logger.ts';
+import { endLogs, type Logger } from './logger.ts';
 import { flushTelemetry } from './telemetry.ts';
 
 export type Closer = { name: string; close: () => Promise<unknown> };
 
 /**
  * On SIGTERM or SIGINT, runs the closers in order (servers first, pools last), flushes traces and exits 0; exits 1 when
- * one fails or the whole takes longer than the bound. A second signal exits at once.
+ * one fails or the whole takes longer than the bound. A second signal exits at once. The last line ("stopped", or
+ * why it exits early) is written out before the process exits.
  */
 export function handleShutdown(options: { logger: Logger; timeoutMs: number; closers: Closer[] }) {
   const { logger, timeoutMs, closers } = options;
   let stopping = false;
+  let exiting = false;
+  const exit = (code: number, lastLine: () => void) => {
+    if (exiting) return;
+    exiting = true;
+    lastLine();
+    process.exitCode = code;
+    void endLogs(logger).then(() => process.exit(code));
+  };
   const stop = async (signal: string) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
+    if (stopping) return exit(1, () => logger.warn({ signal }, 'second signal: exiting now'));
     stopping = true;
     logger.info({ signal }, 'shutting down');
     const deadline = setTimeout(() => {
-      logger.error({ timeout_ms: timeoutMs }, 'shutdown took too long; exiting');
-      process.exit(1);
+      exit(1, () => logger.error({ timeout_ms: timeoutMs }, 'shutdown took too long; exiting'));
     }, timeoutMs + 1000);
     deadline.unref();
     let code = 0;
@@ -33,9 +38,7 @@ export function handleShutdown(options: { logger: Logger; timeoutMs: number; clo
     }
     // Spans still buffered by the batch processor would be lost to process.exit.
     await flushTelemetry().catch((error: unknown) => logger.warn({ err: error }, 'could not flush traces'));
-    logger.info('stopped');
-    logger.flush?.();
-    setImmediate(() => process.exit(code));
+    exit(code, () => logger.info('stopped'));
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
