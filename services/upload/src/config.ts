@@ -12,6 +12,7 @@ import {
 } from '@ipp/platform';
 import { fetchEnv } from '@ipp/platform/ssrf-guard';
 import { z } from 'zod';
+import { defaultStallTimeoutS } from './stalled-items.ts';
 
 export const uploadEnv = {
   ...baseEnv,
@@ -28,6 +29,10 @@ export const uploadEnv = {
   CSV_MAX_ROWS: positiveInt(10_000),
   FETCH_ALLOW_PRIVATE_NETWORKS: fetchEnv.FETCH_ALLOW_PRIVATE_NETWORKS,
   FETCH_TIMEOUT_MS: fetchEnv.FETCH_TIMEOUT_MS,
+  /** Defaults from the retry schedule and FETCH_TIMEOUT_MS (stalled-items.ts). */
+  ITEM_STALL_TIMEOUT_S: z.coerce.number().int().positive().optional(),
+  ITEM_MAX_REPUBLISHES: z.coerce.number().int().min(0).default(2),
+  ITEM_STALL_SWEEP_INTERVAL_S: positiveInt(30),
 };
 
 export type UploadConfig = ReturnType<typeof loadUploadConfig>;
@@ -38,5 +43,9 @@ export function loadUploadConfig(env: NodeJS.ProcessEnv = process.env) {
   if (!config.WEBHOOK_SECRET && config.NODE_ENV === 'production') {
     throw new ConfigError('Invalid configuration:\n  WEBHOOK_SECRET: required in production');
   }
-  return { ...config, WEBHOOK_SECRET: config.WEBHOOK_SECRET ?? `whsec_${randomBytes(24).toString('base64')}` };
+  return {
+    ...config,
+    WEBHOOK_SECRET: config.WEBHOOK_SECRET ?? `whsec_${randomBytes(24).toString('base64')}`,
+    ITEM_STALL_TIMEOUT_S: config.ITEM_STALL_TIMEOUT_S ?? defaultStallTimeoutS(config.FETCH_TIMEOUT_MS),
+  };
 }

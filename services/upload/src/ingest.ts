@@ -62,7 +62,7 @@ export async function acceptUpload(dependencies: IngestDependencies, plan: Inges
       if (idempotencyKey && !(await claimIdempotencyKey(client, idempotencyKey, plan.bodyHash, requestId))) {
         throw new KeyTaken();
       }
-      await insertJobs(client, request, await ensuring);
+      await insertJobs(client, { requestId: request.id }, await ensuring);
     });
   } catch (error) {
     if (!(error instanceof KeyTaken) || !idempotencyKey) throw error;

@@ -1,3 +1,4 @@
+import { QUEUES } from '@ipp/contracts';
 import {
   createLogger,
   createMetrics,
@@ -18,6 +19,7 @@ import { consumeImageEvents } from './event-consumer.ts';
 import { migrations } from './migrations/index.ts';
 import { createOutboxRelay } from './outbox-relay.ts';
 import { createProductClient } from './product-client.ts';
+import { createStalledItemsSweep } from './stalled-items.ts';
 import { createStorage } from './storage.ts';
 import { createUploadMetrics } from './upload-metrics.ts';
 import { createWebhookDispatcher } from './webhook-dispatcher.ts';
@@ -85,9 +87,28 @@ try {
       if (outcome === 'completed') webhooks.wake();
     },
   });
+  const stalledItems = createStalledItemsSweep({
+    pool,
+    storage,
+    logger,
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+    jobsWaiting: async () => (await amqp.queueStats(QUEUES.jobs)).messages,
+    stallTimeoutMs: config.ITEM_STALL_TIMEOUT_S * 1000,
+    maxRepublishes: config.ITEM_MAX_REPUBLISHES,
+    intervalMs: config.ITEM_STALL_SWEEP_INTERVAL_S * 1000,
+    onRepublished: (count) => {
+      uploadMetrics.itemsRepublished.inc(count);
+      if (count) relay.wake();
+    },
+    onStalled: (outcome) => {
+      if (outcome === 'applied' || outcome === 'completed') uploadMetrics.itemsStalled.inc();
+      if (outcome === 'completed') webhooks.wake();
+    },
+  });
   await amqp.connect({ wait: false });
   relay.start();
   webhooks.start();
+  stalledItems.start();
 
   const app = createUploadApp({
     logger,
@@ -115,6 +136,7 @@ try {
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     closers: [
       { name: 'http', close: () => server.close(config.SHUTDOWN_TIMEOUT_MS) },
+      { name: 'stalled items sweep', close: () => stalledItems.stop() },
       { name: 'outbox relay', close: () => relay.stop() },
       { name: 'webhooks', close: () => webhooks.stop() },
       { name: 'rabbitmq', close: () => amqp.close(config.SHUTDOWN_TIMEOUT_MS) },

@@ -36,5 +36,15 @@ export function createUploadMetrics(metrics: Metrics, pool: Pool) {
       labelNames: ['type', 'applied'] as const,
       registers,
     }),
+    itemsRepublished: new Counter({
+      name: 'upload_items_republished_total',
+      help: 'Jobs of stalled items (no result within ITEM_STALL_TIMEOUT_S) published again.',
+      registers,
+    }),
+    itemsStalled: new Counter({
+      name: 'upload_items_stalled_total',
+      help: 'Items failed as stalled: still no result after ITEM_MAX_REPUBLISHES republications.',
+      registers,
+    }),
   };
 }

@@ -29,11 +29,11 @@ function traceHeaders() {
 }
 
 /**
- * One `image.process` job per item, built by the database from the rows just written and the product ids
- * the product service answered (ImageProcessJobSchema).
+ * One `image.process` job per item, built by the database from the items' rows, their request's options and
+ * the product ids the product service answered (ImageProcessJobSchema). `$1` selects the items.
  */
-const OUTBOX_JOBS_SQL = `
-  WITH product AS (SELECT * FROM jsonb_to_recordset($6::jsonb) AS product(serial_number text, id bigint))
+const outboxJobsSql = (selection: string) => `
+  WITH product AS (SELECT * FROM jsonb_to_recordset($5::jsonb) AS product(serial_number text, id bigint))
   INSERT INTO upload.outbox (exchange, routing_key, payload, headers)
   SELECT $2, $3, jsonb_build_object(
       'message_id', gen_random_uuid(),
@@ -46,11 +46,16 @@ const OUTBOX_JOBS_SQL = `
         THEN jsonb_build_object('kind', 'url', 'url', item.input_url)
         ELSE jsonb_strip_nulls(jsonb_build_object('kind', 'file', 'key', item.source_key, 'content_type', item.source_content_type))
       END,
-      'options', $4::jsonb,
+      'options', request.options - 'webhook_url',
       'product', jsonb_build_object('id', product.id, 'serial_number', item.serial_number, 'name', item.product_name)
-    ), $5::jsonb
-  FROM upload.items item LEFT JOIN product ON product.serial_number = item.serial_number
-  WHERE item.request_id = $1 ORDER BY item.row_number, item.position`;
+    ), $4::jsonb
+  FROM upload.items item
+    JOIN upload.requests request ON request.id = item.request_id
+    LEFT JOIN product ON product.serial_number = item.serial_number
+  WHERE ${selection} ORDER BY item.request_id, item.row_number, item.position`;
+
+const JOBS_OF_REQUEST_SQL = outboxJobsSql('item.request_id = $1');
+const JOBS_OF_ITEMS_SQL = outboxJobsSql('item.id = ANY($1::uuid[])');
 
 /** Writes the request, its items and its pending webhook (in the caller's transaction). */
 export async function insertRequest(client: Queryable, request: NewRequest) {
@@ -83,21 +88,19 @@ export async function insertRequest(client: Queryable, request: NewRequest) {
   }
 }
 
-/** Writes one outbox row per item of the request: the jobs the relay publishes once the transaction commits. */
+/**
+ * Writes one outbox row per selected item (every item of a request, or the given items): the jobs the relay
+ * publishes once the transaction commits. An item whose product is not in `products` gets a job with no
+ * product id, and its image is attached to the product by serial number.
+ */
 export async function insertJobs(
   client: Queryable,
-  request: Pick<NewRequest, 'id' | 'options'>,
-  products: Array<{ serial_number: string; id: number }>,
+  selection: { requestId: string } | { itemIds: string[] },
+  products: Array<{ serial_number: string; id: number }> = [],
 ) {
-  const { webhook_url: _webhook, ...jobOptions } = request.options;
-  await client.query(OUTBOX_JOBS_SQL, [
-    request.id,
-    EXCHANGES.jobs,
-    ROUTING_KEYS.process,
-    jobOptions,
-    traceHeaders(),
-    JSON.stringify(products),
-  ]);
+  const [sql, selected] =
+    'requestId' in selection ? [JOBS_OF_REQUEST_SQL, selection.requestId] : [JOBS_OF_ITEMS_SQL, selection.itemIds];
+  await client.query(sql, [selected, EXCHANGES.jobs, ROUTING_KEYS.process, traceHeaders(), JSON.stringify(products)]);
 }
 
 export type IdempotencyRecord = { body_hash: string; request_id: string; total: number };
