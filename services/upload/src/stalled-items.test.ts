@@ -4,6 +4,7 @@ import { createLogger } from '@ipp/platform';
 import { type Amqp, createAmqp } from '@ipp/platform/amqp';
 import { createTestVhost, freePort, until } from '@ipp/platform/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadUploadConfig } from './config.ts';
 import { createPool } from './database.ts';
 import { consumeImageEvents } from './event-consumer.ts';
 import type { EventOutcome } from './image-events.ts';
@@ -111,6 +112,9 @@ describe('stalled items sweep', () => {
     expect(defaultStallTimeoutS(15_000)).toBe(600);
     // 156 s + 5 × (60 s + 30 s) = 606 s; × 1.5 = 909 s.
     expect(defaultStallTimeoutS(60_000)).toBe(960);
+    expect(loadUploadConfig({}).ITEM_STALL_TIMEOUT_S).toBe(600);
+    expect(loadUploadConfig({ FETCH_TIMEOUT_MS: '60000' }).ITEM_STALL_TIMEOUT_S).toBe(960);
+    expect(loadUploadConfig({ ITEM_STALL_TIMEOUT_S: '90' }).ITEM_STALL_TIMEOUT_S).toBe(90);
   });
 
   it('publishes the job of an item whose job was lost again, and the request completes when a worker answers', async () => {

@@ -45,7 +45,7 @@ const STALLED = `
  * moment the queue held no waiting job (its job had reached a worker) and that moment is `stallTimeoutMs`
  * old. When the queue's depth cannot be read (broker away), the sweep waits. Replicas may sweep at once:
  * republished items are claimed with FOR UPDATE SKIP LOCKED in the transaction that writes their jobs, and
- * an item changes only from `queued`/`processing`, so each is republished or failed once.
+ * an item changes only from `queued`/`processing`, so no item is republished twice in a round or failed twice.
  */
 export function createStalledItemsSweep(options: {
   pool: Pool;
