@@ -96,6 +96,13 @@ export async function readUploadForm(request: Request, options: { maxBytes: numb
   } catch (error) {
     throw new AppError('validation_failed', 'Malformed multipart body', { cause: error });
   }
+  // A part that fails (not an image, a full disk) stops reading the body at once; a body that fails
+  // (the client went away) destroys the part being read with its error. Every part is therefore awaited
+  // through a promise that has a handler from the start: no error of either kind goes unheard.
+  const track = (work: Promise<unknown>) => {
+    pending.push(work);
+    work.catch((error: unknown) => counter.destroy(error as Error));
+  };
   parser.on('field', (name, value) => {
     form.fields[name] = value;
   });
@@ -105,15 +112,16 @@ export async function readUploadForm(request: Request, options: { maxBytes: numb
     if (name === 'images') imageParts += 1;
     refusal ??= refusalFor(csvParts, imageParts);
     if (refusal || (name !== 'file' && name !== 'images')) {
-      stream.resume();
+      // Read and dropped; its end or its error is still awaited.
+      track(finished(stream.resume()));
     } else if (name === 'file') {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      pending.push(finished(stream).then(() => (form.csv = Buffer.concat(chunks))));
+      track(finished(stream).then(() => (form.csv = Buffer.concat(chunks))));
     } else {
       const index = imageParts - 1;
       // Kept in the order the parts arrived, whichever finishes writing first.
-      pending.push(storeImage(stream, storage, info.filename || 'image').then((image) => (form.images[index] = image)));
+      track(storeImage(stream, storage, info.filename || 'image').then((image) => (form.images[index] = image)));
     }
   });
   try {

@@ -29,9 +29,10 @@ export async function createHarness(label: string, options: { maxBytes?: number;
   await storage.prepare();
   const productService = await startProductStandIn();
   let accepted = 0;
+  const metrics = createMetrics('upload');
   const app = createUploadApp({
     logger: testLogger,
-    metrics: createMetrics('upload'),
+    metrics,
     pool,
     storage,
     fetchPolicy: parseNetworkPolicy('127.0.0.1/32'),
@@ -48,6 +49,7 @@ export async function createHarness(label: string, options: { maxBytes?: number;
   const request = (url: string, init?: RequestInit) => fetch(new URL(url, baseUrl), init);
   return {
     app,
+    metrics,
     baseUrl,
     request,
     pool,
