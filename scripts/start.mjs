@@ -1,5 +1,6 @@
 // `npm start`: install if needed, check PostgreSQL and RabbitMQ, create the database, then run every
-// service (each applies its own migrations on boot) with prefixed logs. Ctrl-C stops them all cleanly.
+// service (each applies its own migrations on boot) with prefixed logs, restarting one that exits
+// unexpectedly. Ctrl-C (or SIGTERM, SIGHUP) stops them all cleanly.
 // Plain JavaScript so that it also runs on the system Node.js before dependencies are installed.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -77,22 +78,53 @@ try {
 }
 
 const services = ['services/product', 'services/upload', 'services/image-worker', 'services/health', 'gateway']
-  .map((dir) => ({ name: dir.split('/').pop(), entry: join(root, dir, 'src', 'main.ts') }))
+  // restarts: since the service last ran for STABLE_AFTER_MS; crashesAtStart: in a row.
+  .map((dir) => ({
+    name: dir.split('/').pop(),
+    entry: join(root, dir, 'src', 'main.ts'),
+    restarts: 0,
+    crashesAtStart: 0,
+  }))
   .filter((service) => existsSync(service.entry));
+
+// Restart policy, as compose's `restart: unless-stopped` and Kubernetes' back-off would: a service that exits
+// unexpectedly is started again after a delay that doubles from RESTART_FIRST_DELAY_MS up to
+// RESTART_MAX_DELAY_MS, and starts again from the first delay once a run has lasted STABLE_AFTER_MS. One that
+// exits within CRASH_AT_START_MS of starting CRASHES_AT_START_LIMIT times in a row is given up on; the others
+// keep running. START_RESTART_DELAY_MS (tests only) replaces the first delay.
+const RESTART_FIRST_DELAY_MS = Number(env.START_RESTART_DELAY_MS) || 1000;
+const RESTART_MAX_DELAY_MS = 30_000;
+const STABLE_AFTER_MS = 60_000;
+const CRASH_AT_START_MS = 10_000;
+const CRASHES_AT_START_LIMIT = 5;
 
 const colors = [36, 35, 33, 32, 34, 31];
 const width = Math.max(...services.map((service) => service.name.length));
 const children = new Map();
+const restartTimers = new Set();
+// Keeps the script up until a signal even when no service is left running (every one given up on).
+const keepAlive = setInterval(() => undefined, 1 << 30);
 let stopping = false;
 
-function stopAll(code) {
-  if (stopping) return;
-  stopping = true;
-  process.exitCode = code;
-  for (const child of children.values()) child.kill('SIGTERM');
+/** A line of the script's own, on stderr in bold red so it stands out among the services' JSON. */
+function alert(message) {
+  console.error(`\x1b[1;31m${message}\x1b[0m`);
 }
 
-services.forEach((service, index) => {
+function exitWhenAllStopped() {
+  if (children.size === 0) process.exit(process.exitCode ?? 0);
+}
+
+function stopAll() {
+  if (stopping) return;
+  stopping = true;
+  clearInterval(keepAlive);
+  for (const timer of restartTimers) clearTimeout(timer);
+  for (const child of children.values()) child.kill('SIGTERM');
+  exitWhenAllStopped();
+}
+
+function run(service, index) {
   const child = spawn(process.execPath, ['--import', '@ipp/platform/instrumentation', service.entry], {
     cwd: root,
     env,
@@ -100,22 +132,43 @@ services.forEach((service, index) => {
     // Its own process group: a terminal's Ctrl-C reaches only this script, which stops each service once.
     detached: true,
   });
+  const startedAt = Date.now();
   const prefix = `\x1b[${colors[index % colors.length]}m${service.name.padEnd(width)} |\x1b[0m `;
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${prefix}${line}\n`));
   }
   children.set(service.name, child);
-  child.on('exit', (code, signal) => {
+  // 'close' rather than 'exit': the service's last lines have been read by then.
+  child.on('close', (code, signal) => {
     children.delete(service.name);
-    if (!stopping) {
-      console.error(`${service.name} exited (${signal ?? code}); stopping the others`);
-      stopAll(1);
+    if (stopping) {
+      if (code !== 0) process.exitCode = 1;
+      return exitWhenAllStopped();
     }
-    if (children.size === 0) process.exit(process.exitCode ?? 0);
+    const how = signal ? `signal ${signal}` : `exit code ${code}`;
+    const ranMs = Date.now() - startedAt;
+    if (ranMs >= STABLE_AFTER_MS) service.restarts = 0;
+    service.crashesAtStart = ranMs < CRASH_AT_START_MS ? service.crashesAtStart + 1 : 0;
+    if (service.crashesAtStart >= CRASHES_AT_START_LIMIT) {
+      process.exitCode = 1;
+      return alert(
+        `${service.name} exited (${how}) within ${CRASH_AT_START_MS / 1000} s of starting ${CRASHES_AT_START_LIMIT} times in a row; giving up on it. The other services keep running; Ctrl-C stops them.`,
+      );
+    }
+    const delayMs = Math.min(RESTART_FIRST_DELAY_MS * 2 ** service.restarts, RESTART_MAX_DELAY_MS);
+    service.restarts += 1;
+    alert(`${service.name} exited unexpectedly (${how}); restarting it in ${delayMs / 1000} s`);
+    const timer = setTimeout(() => {
+      restartTimers.delete(timer);
+      run(service, index);
+    }, delayMs);
+    restartTimers.add(timer);
   });
-});
+}
 
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => stopAll(0));
+services.forEach(run);
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, stopAll);
 
 const gatewayPort = env.WEB_PORT || '5000';
 if (children.has('gateway')) {
