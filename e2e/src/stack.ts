@@ -24,11 +24,22 @@ const entries: Record<ServiceName, URL> = {
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
 
-/** Starts the named services (dependencies first, the gateway last) and returns the gateway's URL. */
-export async function startStack(options: { label: string; services: ServiceName[]; env?: Record<string, string> }) {
-  const database = await createTestDatabase(options.label);
+type Dependency = { url: string; drop: () => Promise<unknown> };
+
+/**
+ * Starts the named services (dependencies first, the gateway last) and returns the gateway's URL. The
+ * database and vhost are new ones on the machine's servers, unless the test brings its own.
+ */
+export async function startStack(options: {
+  label: string;
+  services: ServiceName[];
+  env?: Record<string, string>;
+  database?: Dependency;
+  broker?: Dependency;
+}) {
+  const database = options.database ?? (await createTestDatabase(options.label));
   // Every stack gets a vhost of its own: even the product service alone consumes image events.
-  const vhost = await createTestVhost(options.label);
+  const vhost = options.broker ?? (await createTestVhost(options.label));
   const storageDir = await mkdtemp(join(tmpdir(), `ipp-${options.label}-`));
   const ports = {
     web: await freePort(),
@@ -92,9 +103,9 @@ export async function startStack(options: { label: string; services: ServiceName
     databaseUrl: database.url,
     amqpUrl: vhost.url,
     process: (name: ServiceName) => running.get(name),
-    /** Starts (another instance of) a service with extra env, e.g. a second worker. */
-    startExtra: (name: ServiceName, extraEnv: Record<string, string>) =>
-      startService({ entry: entries[name], env: { ...env, ...extraEnv }, readyUrl: probe[name] }),
+    /** Starts (another instance of) a service with extra env, e.g. a second worker on a port of its own. */
+    startExtra: (name: ServiceName, extraEnv: Record<string, string>, readyUrl = probe[name]) =>
+      startService({ entry: entries[name], env: { ...env, ...extraEnv }, readyUrl }),
     stop,
   };
 }
