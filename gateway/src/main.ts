@@ -1,4 +1,5 @@
 import { createLogger, exitOnStartupError, handleShutdown, listen, serviceVersion } from '@ipp/platform';
+import { installProcessGuard } from '@ipp/platform/process-guard';
 import { createAdminApp } from './admin.ts';
 import { loadGatewayConfig } from './config.ts';
 import { renderDocs } from './docs.ts';
@@ -19,6 +20,7 @@ async function main() {
     destination: destination as unknown as NodeJS.WritableStream,
   });
   const metrics = createGatewayMetrics();
+  installProcessGuard({ logger, registry: metrics.registry });
 
   const rateLimits = createRateLimits({
     store: config.RATE_LIMIT_STORE,

@@ -7,6 +7,7 @@ import {
   listen,
   serviceVersion,
 } from '@ipp/platform';
+import { installProcessGuard } from '@ipp/platform/process-guard';
 import { createAggregator } from './aggregator.ts';
 import { createDatabaseCheck } from './checks/database.ts';
 import { createBrokerCheck } from './checks/rabbitmq.ts';
@@ -23,6 +24,7 @@ try {
   const version = serviceVersion();
   const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
   const metrics = createMetrics(SERVICE);
+  installProcessGuard({ logger, registry: metrics.registry });
   const timeoutMs = config.HEALTH_CHECK_TIMEOUT_MS;
   const onError = (error: Error) => logger.warn({ err: error }, 'dependency connection error');
 

@@ -11,6 +11,7 @@ import {
   mountProbes,
   serviceVersion,
 } from '@ipp/platform';
+import { installProcessGuard } from '@ipp/platform/process-guard';
 import { createAmqp } from '@ipp/platform/amqp';
 import { workerEnv } from './config.ts';
 import { createSourceFetcher } from './fetch-source.ts';
@@ -25,6 +26,7 @@ async function main() {
   const config = loadConfig(workerEnv);
   const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
   const metrics = createMetrics(SERVICE);
+  installProcessGuard({ logger, registry: metrics.registry });
   configureSharp({ imagesInFlight: config.WORKER_CONCURRENCY, cores: availableParallelism() });
 
   const storage = createStorage(config.STORAGE_DIR);

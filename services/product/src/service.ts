@@ -1,4 +1,12 @@
-import { type Closer, createLogger, createMetrics, isDatabaseDown, type Logger, listen } from '@ipp/platform';
+import {
+  type Closer,
+  createLogger,
+  createMetrics,
+  isDatabaseDown,
+  type Logger,
+  listen,
+  type Metrics,
+} from '@ipp/platform';
 import { createAmqp } from '@ipp/platform/amqp';
 import { initOrm } from '@ipp/platform/orm';
 import { createProductApp } from './app.ts';
@@ -13,9 +21,9 @@ export type ProductService = Awaited<ReturnType<typeof startProductService>>;
  * Migrates the `product` schema, starts consuming image events, and serves the API. The closers stop
  * it in order: HTTP first (finishing in-flight requests), then the consumer, then the pool.
  */
-export async function startProductService(config: ProductConfig, options: { logger?: Logger } = {}) {
+export async function startProductService(config: ProductConfig, options: { logger?: Logger; metrics?: Metrics } = {}) {
   const logger = options.logger ?? createLogger({ service: 'product', level: config.LOG_LEVEL });
-  const metrics = createMetrics('product');
+  const metrics = options.metrics ?? createMetrics('product');
   const orm = await initOrm({
     databaseUrl: config.DATABASE_URL,
     schema: 'product',

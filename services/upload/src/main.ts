@@ -9,6 +9,7 @@ import {
   mountProbes,
   serviceVersion,
 } from '@ipp/platform';
+import { installProcessGuard } from '@ipp/platform/process-guard';
 import { createAmqp } from '@ipp/platform/amqp';
 import { initOrm } from '@ipp/platform/orm';
 import { createUploadApp } from './app.ts';
@@ -31,6 +32,7 @@ try {
   const version = serviceVersion();
   const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
   const metrics = createMetrics(SERVICE);
+  installProcessGuard({ logger, registry: metrics.registry });
 
   const orm = await initOrm({
     databaseUrl: config.DATABASE_URL,
