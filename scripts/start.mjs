@@ -18,8 +18,11 @@ if (!existsSync(localNode)) {
   if (install.status !== 0) process.exit(install.status ?? 1);
 }
 if (process.versions.node.split('.')[0] !== '24') {
-  const again = spawnSync(localNode, process.argv.slice(1), { stdio: 'inherit' });
-  process.exit(again.status ?? 1);
+  // Run again on Node 24, passing on the signals that stop it (a terminal's Ctrl-C reaches both anyway).
+  const again = spawn(localNode, process.argv.slice(1), { stdio: 'inherit' });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => again.kill(signal));
+  again.on('exit', (code) => process.exit(code ?? 1));
+  await new Promise(() => undefined); // the rest of this file runs in that process
 }
 
 if (existsSync(join(root, '.env'))) process.loadEnvFile(join(root, '.env'));
