@@ -1,6 +1,7 @@
 // Each deployable's Dockerfile passes the dockerfile-utils linter (the VS Code Docker extension's) with
 // every rule as an error, and follows the house rules the images rely on; .dockerignore keeps the build
 // context to sources and manifests.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ValidationSeverity, type ValidatorSettings, validate } from 'dockerfile-utils';
@@ -13,6 +14,7 @@ import {
   parseDockerfile,
   parsePairs,
 } from '../../scripts/tools/dockerfile.ts';
+import { isTestCode } from './only-for-tests.ts';
 import { repository } from './tools.ts';
 
 const deployables = [
@@ -102,10 +104,13 @@ describe.each(deployables)('$directory/Dockerfile', ({ directory, ports, probe }
     expect(all(runtime, 'ENTRYPOINT')).toEqual([]);
   });
 
-  it('checks /health/live on its probe port and exposes its ports', () => {
+  it('checks /health/live on its probe port, in words without spaces, and exposes its ports', () => {
     const [healthcheck = ''] = all(runtime, 'HEALTHCHECK');
     expect(healthcheck).toMatch(/--interval=\d+s --timeout=\d+s --start-period=\d+s --retries=\d+ CMD \[/);
-    expect(execForm(healthcheck).join(' ')).toContain(`process.env.${probe} + '/health/live'`);
+    const command = execForm(healthcheck);
+    expect(command.join(' ')).toContain(`process.env.${probe}+'/health/live'`);
+    // Podman ≤ 5.7's Docker API splits a CMD healthcheck on whitespace (containers/podman#26519).
+    expect(command.filter((part) => /\s/.test(part))).toEqual([]);
     const env = Object.assign({}, ...all(runtime, 'ENV').map(parsePairs));
     expect(env).toMatchObject({ ...ports, NODE_ENV: 'production', STORAGE_DIR: '/data' });
     expect(all(runtime, 'EXPOSE')).toEqual([Object.values(ports).join(' ')]);
@@ -164,6 +169,26 @@ describe('.dockerignore', () => {
       'e2e/src/products.test.ts',
     ];
     expect(left.filter((path) => !isIgnored(rules, path))).toEqual([]);
+  });
+
+  it('leaves every test file and test helper out of the build context', () => {
+    const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], {
+      cwd: repository,
+      encoding: 'utf8',
+    }).split('\n');
+    const testCode = files.filter(isTestCode);
+    // The patterns find the helpers this repository has, so this check could fail.
+    expect(testCode).toEqual(
+      expect.arrayContaining([
+        'platform/src/testing.ts',
+        'gateway/src/testing.ts',
+        'services/upload/src/testing/harness.ts',
+        'services/health/src/test-rabbitmq.ts',
+        'services/product/src/test-app.ts',
+      ]),
+    );
+    expect(testCode.filter((path) => !isIgnored(rules, path))).toEqual([]);
+    expect(['services/product/src/main.ts', 'gateway/src/latest-version.ts'].filter(isTestCode)).toEqual([]);
   });
 
   it('keeps the sources, manifests and lockfile the build needs', () => {

@@ -1,6 +1,6 @@
-// The files `docker build .` would send: the repository filtered by .dockerignore (Docker's rules: `*`,
+// Which files `docker build .` sends: the repository filtered by .dockerignore (Docker's rules: `*`,
 // `?`, `**`, a pattern also excludes everything under a matching directory, `!` re-includes, last match wins).
-import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 type Rule = { negate: boolean; pattern: RegExp; text: string };
@@ -49,27 +49,4 @@ export function isIgnored(rules: Rule[], relativePath: string) {
     if (candidates.some((candidate) => rule.pattern.test(candidate))) ignored = !rule.negate;
   }
   return ignored;
-}
-
-/** Copies the build context of `contextDir` into `targetDir`; returns how many files it holds. */
-export function copyBuildContext(contextDir: string, targetDir: string) {
-  const rules = readIgnoreRules(contextDir);
-  const reincluded = rules.filter((rule) => rule.negate).map((rule) => rule.text);
-  let files = 0;
-  const walk = (relative: string) => {
-    for (const entry of readdirSync(join(contextDir, relative), { withFileTypes: true })) {
-      const path = relative === '' ? entry.name : `${relative}/${entry.name}`;
-      const ignored = isIgnored(rules, path);
-      if (entry.isDirectory()) {
-        if (ignored && !reincluded.some((text) => text.startsWith(`${path}/`))) continue;
-        walk(path);
-      } else if (entry.isFile() && !ignored) {
-        mkdirSync(join(targetDir, relative), { recursive: true });
-        copyFileSync(join(contextDir, path), join(targetDir, path));
-        files += 1;
-      }
-    }
-  };
-  walk('');
-  return files;
 }

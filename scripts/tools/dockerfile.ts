@@ -1,5 +1,5 @@
 // A small Dockerfile reader: instructions with their line, grouped into stages, with build args expanded.
-// Enough for the build simulation and the deploy checks; linting itself is dockerfile-utils' job.
+// Enough for the deploy checks; linting itself is dockerfile-utils' job.
 
 export type Instruction = { keyword: string; args: string; line: number };
 export type Stage = { name: string; base: string; instructions: Instruction[] };
@@ -24,7 +24,7 @@ function logicalLines(text: string) {
 }
 
 /** Expands `${NAME}` and `$NAME` from `values`, leaving unknown names as written. */
-export function expand(text: string, values: Record<string, string>) {
+function expand(text: string, values: Record<string, string>) {
   return text.replace(/\$\{(\w+)\}|\$(\w+)/g, (whole, braced, bare) => values[braced ?? bare] ?? whole);
 }
 
@@ -66,16 +66,4 @@ export function execForm(args: string) {
     throw new Error(`expected the exec form (a JSON array of strings): ${args}`);
   }
   return parsed as string[];
-}
-
-/** Splits leading `--name=value` flags (COPY --from, RUN --mount, HEALTHCHECK --interval) from the rest. */
-export function splitFlags(args: string) {
-  const flags: Record<string, string> = {};
-  let rest = args;
-  for (let match = /^--([\w-]+)=(\S+)\s*/.exec(rest); match !== null; match = /^--([\w-]+)=(\S+)\s*/.exec(rest)) {
-    const [whole, name = '', value = ''] = match;
-    flags[name] = value;
-    rest = rest.slice(whole.length);
-  }
-  return { flags, rest };
 }

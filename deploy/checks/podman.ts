@@ -1,0 +1,51 @@
+// Runs podman with this machine's containers.conf. scripts/tools/podman.sh installs podman and writes that
+// file; scripts/tools/base-images.sh builds the base images the Dockerfiles name (no registry is reachable).
+import { execFileSync, spawn } from 'node:child_process';
+import { repository } from './tools.ts';
+
+let environment: NodeJS.ProcessEnv | undefined;
+
+/** Installs and configures podman and builds the base images, once per process (both are idempotent). */
+export function preparePodman() {
+  if (environment !== undefined) return;
+  const script = (name: string, env?: NodeJS.ProcessEnv) =>
+    execFileSync('bash', [`scripts/tools/${name}.sh`], {
+      cwd: repository,
+      encoding: 'utf8',
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }).trim();
+  environment = { ...process.env, CONTAINERS_CONF: script('podman') };
+  script('base-images', environment);
+}
+
+export type Result = { code: number | null; stdout: string; stderr: string };
+
+/** `podman ARGS` from the repository root; resolves with its exit code and output, never rejects on failure. */
+export function podman(args: string[]) {
+  if (environment === undefined) throw new Error('call preparePodman() first');
+  const child = spawn('podman', args, { cwd: repository, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  return new Promise<Result>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** `podman ARGS` that must succeed; returns its stdout. */
+export async function succeed(args: string[]) {
+  const result = await podman(args);
+  if (result.code !== 0) {
+    throw new Error(
+      `podman ${args.join(' ')} failed (${result.code}):\n${(result.stdout + result.stderr).slice(-4000)}`,
+    );
+  }
+  return result.stdout;
+}
