@@ -52,10 +52,14 @@ async function main() {
     upstreamTimeoutMs: config.GATEWAY_UPSTREAM_TIMEOUT_MS,
   });
 
-  const publicServer = await listenPublic(gateway.handle, { port: config.WEB_PORT });
+  const publicServer = await listenPublic(gateway.handle, {
+    port: config.WEB_PORT,
+    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+  });
   const admin = await listen({
     fetch: createAdminApp({ version, metrics, rateLimits }).fetch,
     port: config.GATEWAY_ADMIN_PORT,
+    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
   });
   logger.info(
     {

@@ -1,17 +1,14 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { closeServer, type HttpServer } from '@ipp/platform';
+import { closeServer, type HttpServer, serverOptions } from '@ipp/platform';
 
 /** A plain node:http server for the proxy path; resolves once bound. */
 export function listenPublic(
   handle: (req: IncomingMessage, res: ServerResponse) => void,
-  options: { port: number; hostname?: string },
+  options: { port: number; hostname?: string; requestTimeoutMs?: number },
 ): Promise<HttpServer> {
   return new Promise((resolve, reject) => {
-    const server = createServer(handle);
-    // Longer than the usual load balancer idle timeout (60 s), so the gateway never closes first.
-    server.keepAliveTimeout = 65_000;
-    server.headersTimeout = 66_000;
+    const server = createServer(serverOptions(options.requestTimeoutMs), handle);
     server.once('error', reject);
     server.listen(options.port, options.hostname ?? '0.0.0.0', () => {
       const port = (server.address() as AddressInfo).port;

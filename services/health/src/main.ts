@@ -56,7 +56,11 @@ try {
     return c.body(await metrics.registry.metrics());
   });
 
-  const server = await listen({ fetch: app.fetch, port: config.HEALTH_PORT });
+  const server = await listen({
+    fetch: app.fetch,
+    port: config.HEALTH_PORT,
+    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+  });
   logger.info({ port: server.port, version }, 'health aggregator listening');
   handleShutdown({
     logger,

@@ -71,7 +71,11 @@ async function main() {
     checks: { rabbitmq: () => amqp.check(), storage: () => storage.checkWritable() },
     metrics,
   });
-  const server = await listen({ fetch: app.fetch, port: config.WORKER_PORT });
+  const server = await listen({
+    fetch: app.fetch,
+    port: config.WORKER_PORT,
+    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+  });
   logger.info({ port: server.port, concurrency: config.WORKER_CONCURRENCY }, 'image worker started');
 
   handleShutdown({

@@ -49,7 +49,11 @@ export async function startProductService(config: ProductConfig, options: { logg
     metrics,
     checks: { database: probeDatabase },
   });
-  const server = await listen({ fetch: app.fetch, port: config.PRODUCT_PORT });
+  const server = await listen({
+    fetch: app.fetch,
+    port: config.PRODUCT_PORT,
+    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+  });
   logger.info({ port: server.port }, 'product service listening');
 
   const closers: Closer[] = [

@@ -131,7 +131,11 @@ try {
     checks: { database: probeDatabase, rabbitmq: () => amqp.check(), storage: () => storage.check() },
   });
 
-  const server = await listen({ fetch: app.fetch, port: config.UPLOAD_PORT });
+  const server = await listen({
+    fetch: app.fetch,
+    port: config.UPLOAD_PORT,
+    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+  });
   logger.info({ port: server.port, version }, 'upload service listening');
   handleShutdown({
     logger,
