@@ -146,6 +146,8 @@ export function forward(
     req.pipe(body);
   }
 
+  // An answer given before the whole body arrived closes the connection: the rest of the body is never read.
+  const unreadBody = (): Record<string, string> => (req.complete ? {} : { connection: 'close' });
   let controller: Dispatcher.DispatchController | undefined;
   res.on('close', () => {
     if (res.writableFinished) return;
@@ -161,7 +163,7 @@ export function forward(
     onResponseStart(_controller, statusCode, headers) {
       // Informational answers (103 Early Hints) are not relayed; the final status follows.
       if (statusCode < 200) return;
-      res.writeHead(statusCode, returnedHeaders(headers, context.headers));
+      res.writeHead(statusCode, { ...returnedHeaders(headers, context.headers), ...unreadBody() });
     },
     onResponseData(current, chunk) {
       context.bytes.out += chunk.length;
@@ -177,11 +179,17 @@ export function forward(
       if (context.failure === 'aborted' || context.failure === 'too_large') return;
       if (TIMEOUTS.has((error as { code?: string }).code ?? '')) {
         context.failure = 'timeout';
-        sendProblem(res, context, 'gateway_timeout', `The upstream did not answer within ${timeoutMs} ms`);
+        sendProblem(
+          res,
+          context,
+          'gateway_timeout',
+          `The upstream did not answer within ${timeoutMs} ms`,
+          unreadBody(),
+        );
         return;
       }
       context.failure = res.headersSent ? 'reset' : 'refused';
-      sendProblem(res, context, 'bad_gateway', 'The upstream service is unavailable');
+      sendProblem(res, context, 'bad_gateway', 'The upstream service is unavailable', unreadBody());
     },
   };
 

@@ -39,6 +39,7 @@ export function echo(name: string) {
 type TestGatewayOptions = Partial<Omit<GatewayOptions, 'logger' | 'metrics' | 'rateLimits' | 'upstreams'>> & {
   upstreams?: Partial<GatewayOptions['upstreams']>;
   rateLimit?: Omit<RateLimitOptions, 'logger'>;
+  requestTimeoutMs?: number;
 };
 
 /** An in-process gateway on a free port whose log lines the test can read. */
@@ -54,15 +55,16 @@ export async function startGateway(options: TestGatewayOptions = {}) {
   const metrics = createGatewayMetrics();
   const rateLimits = createRateLimits({ points: 1000, ...options.rateLimit, logger, onFallback: metrics.fellBack });
   const unused = 'http://127.0.0.1:9';
+  const { requestTimeoutMs, ...gatewayOptions } = options;
   const gateway = createGateway({
     docs: {},
-    ...options,
-    upstreams: { product: unused, upload: unused, health: unused, ...options.upstreams },
+    ...gatewayOptions,
+    upstreams: { product: unused, upload: unused, health: unused, ...gatewayOptions.upstreams },
     logger,
     metrics,
     rateLimits,
   });
-  const server = await listenPublic(gateway.handle, { port: 0, hostname: '127.0.0.1' });
+  const server = await listenPublic(gateway.handle, { port: 0, hostname: '127.0.0.1', requestTimeoutMs });
   return {
     port: server.port,
     url: `http://127.0.0.1:${server.port}`,
