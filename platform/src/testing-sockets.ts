@@ -74,15 +74,20 @@ export async function readAndCut(url: string, bytes: Buffer, afterBytes: number,
 }
 
 /**
- * Sends `bytes` a few at a time every `intervalMs` (a slow-loris client) until the server closes the
- * connection; resolves with the server's answer and how many bytes it had been sent.
+ * Sends `firstBytes` of `bytes` at once, then the rest a few at a time every `intervalMs` (a slow-loris
+ * client) until the server closes the connection; resolves with its answer and how many bytes were sent.
  */
-export async function trickle(url: string, bytes: Buffer, options: { intervalMs: number; chunkBytes?: number }) {
+export async function trickle(
+  url: string,
+  bytes: Buffer,
+  options: { intervalMs: number; chunkBytes?: number; firstBytes?: number },
+) {
   const socket = await open(url);
   const answer: Buffer[] = [];
   socket.on('data', (chunk: Buffer) => answer.push(chunk));
   socket.on('error', () => undefined);
-  let sent = 0;
+  let sent = options.firstBytes ?? 0;
+  socket.write(bytes.subarray(0, sent));
   const timer = setInterval(() => {
     if (sent >= bytes.length || socket.destroyed) return;
     const next = bytes.subarray(sent, sent + (options.chunkBytes ?? 1));

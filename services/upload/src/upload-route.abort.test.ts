@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { until } from '@ipp/platform/testing';
-import { rawRequest, sendAndCut } from '@ipp/platform/testing-sockets';
+import { rawRequest, sendAndCut, trickle } from '@ipp/platform/testing-sockets';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CSV_HEADER, createHarness, csvForm, type Harness } from './testing/harness.ts';
@@ -13,7 +13,7 @@ describe('POST /api/upload (client goes away)', () => {
   let harness: Harness;
   let png: Buffer;
   beforeAll(async () => {
-    harness = await createHarness('upload_abort', { maxBytes: 2_000_000 });
+    harness = await createHarness('upload_abort', { maxBytes: 2_000_000, requestTimeoutMs: 1500 });
     const small = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#0f0' } })
       .png()
       .toBuffer();
@@ -144,6 +144,24 @@ describe('POST /api/upload (client goes away)', () => {
     });
     const answer = await sendAndCut(uploadUrl(), bytes, bytes.length - 200_000, 500);
     expect(answer).toMatch(/^HTTP\/1\.1 415 /);
+  });
+
+  it('answers 408 to a body trickled beyond the request timeout, and keeps none of it', async () => {
+    const form = multipartBody([...fields, { name: 'images', filename: 'a.png', contentType: 'image/png', data: png }]);
+    const bytes = rawRequest({
+      method: 'POST',
+      url: uploadUrl(),
+      headers: { 'content-type': form.contentType },
+      body: form.body,
+    });
+    const before = await answered();
+    // The headers and the start of the image at once, then a trickle: a half-written image part is on disk.
+    const head = bytes.length - form.body.length;
+    const start = (form.ranges[2] as { start: number }).start + 1000;
+    const { answer, sent } = await trickle(uploadUrl(), bytes, { intervalMs: 100, firstBytes: head + start });
+    expect(sent).toBeLessThan(bytes.length);
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    await until(async () => (await answered()) > before);
   });
 
   it('still accepts a whole upload afterwards, on the same server', async () => {

@@ -19,7 +19,10 @@ export const PUBLIC_BASE_URL = 'http://files.test';
 export const testLogger = createLogger({ service: 'upload-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 /** A migrated database of its own, a storage directory and a product stand-in; the app is built on them. */
-export async function createHarness(label: string, options: { maxBytes?: number; maxRows?: number } = {}) {
+export async function createHarness(
+  label: string,
+  options: { maxBytes?: number; maxRows?: number; requestTimeoutMs?: number } = {},
+) {
   const database = await createTestDatabase(label);
   const orm = await initOrm({ databaseUrl: database.url, schema: 'upload', entities: [], migrations, poolMax: 1 });
   await orm.close();
@@ -44,7 +47,12 @@ export async function createHarness(label: string, options: { maxBytes?: number;
       accepted += 1;
     },
   });
-  const server = await listen({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+  const server = await listen({
+    fetch: app.fetch,
+    port: 0,
+    hostname: '127.0.0.1',
+    requestTimeoutMs: options.requestTimeoutMs,
+  });
   const baseUrl = `http://127.0.0.1:${server.port}`;
   const request = (url: string, init?: RequestInit) => fetch(new URL(url, baseUrl), init);
   return {
