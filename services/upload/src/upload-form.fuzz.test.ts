@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AppError } from '@ipp/platform';
 import { until } from '@ipp/platform/testing';
+import { multipartBody, type Part } from '@ipp/platform/testing-multipart';
 import { rawRequest, sendAndCut } from '@ipp/platform/testing-sockets';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStorage, type Storage } from './storage.ts';
 import { CSV_HEADER, createHarness, type Harness } from './testing/harness.ts';
-import { multipartBody, type Part } from './testing/multipart.ts';
 import { readUploadForm } from './upload-form.ts';
 
 // Replay a failure with the seed it printed: UPLOAD_FUZZ_SEED=<seed> npx vitest run <this file>.

@@ -1,11 +1,11 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { until } from '@ipp/platform/testing';
+import { multipartBody, type Part } from '@ipp/platform/testing-multipart';
 import { rawRequest, sendAndCut, trickle } from '@ipp/platform/testing-sockets';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CSV_HEADER, createHarness, csvForm, type Harness } from './testing/harness.ts';
-import { multipartBody, type Part } from './testing/multipart.ts';
 
 const ROWS = `${CSV_HEADER}\n${'S1,One,https://img.test/1.jpg\n'.repeat(4000)}`;
 

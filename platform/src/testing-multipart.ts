@@ -1,3 +1,4 @@
+// A test helper: multipart bodies built byte by byte, for requests cut off inside a chosen part.
 export type Part = { name: string; data: Buffer | string; filename?: string; contentType?: string };
 
 /**
