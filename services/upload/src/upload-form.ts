@@ -15,6 +15,8 @@ export type UploadForm = { fields: Record<string, string>; csv: Buffer | undefin
 const SNIFF_BYTES = 16;
 const FIELDS_MAX = 20;
 const IMAGES_MAX = 100;
+// Room for every field and image plus a few strays; beyond it the parts are not even kept track of.
+const PARTS_MAX = FIELDS_MAX + IMAGES_MAX + 10;
 
 const tooLarge = (maxBytes: number) => new AppError('payload_too_large', `The upload exceeds ${maxBytes} bytes`);
 
@@ -91,7 +93,7 @@ export async function readUploadForm(request: Request, options: { maxBytes: numb
     parser = busboy({
       headers: { 'content-type': contentType },
       defParamCharset: 'utf8',
-      limits: { fields: FIELDS_MAX, fieldSize: 64 * 1024 },
+      limits: { fields: FIELDS_MAX, fieldSize: 64 * 1024, parts: PARTS_MAX },
     });
   } catch (error) {
     throw new AppError('validation_failed', 'Malformed multipart body', { cause: error });
@@ -103,6 +105,9 @@ export async function readUploadForm(request: Request, options: { maxBytes: numb
     pending.push(work);
     work.catch((error: unknown) => counter.destroy(error as Error));
   };
+  parser.on('partsLimit', () => {
+    refusal ??= new AppError('validation_failed', `At most ${PARTS_MAX} parts per upload`);
+  });
   parser.on('field', (name, value) => {
     form.fields[name] = value;
   });
