@@ -99,9 +99,9 @@ describe(`the pipeline under chaos (${FULL ? 'full' : 'small'} plan, seed ${SEED
       worker: `http://127.0.0.1:${workers[0]?.port}/health/ready`,
       platform: `${stack.gatewayUrl}/health/ready`,
     });
-    // Who needs what to be ready: the product service serves its API without the broker.
+    // Who needs what to be ready: product and upload serve their APIs without the broker.
     const needDatabase = ['product', 'upload', 'platform'];
-    const needBroker = ['upload', 'worker', 'platform'];
+    const needBroker = ['worker', 'platform'];
     const allReady = () =>
       until(
         async () =>
