@@ -1,5 +1,5 @@
 import { Counter, type Registry } from 'prom-client';
-import type { Logger } from './logger.ts';
+import { endLogs, type Logger } from './logger.ts';
 
 export const UNEXPECTED_ERRORS_METRIC = 'process_unexpected_errors_total';
 
@@ -36,11 +36,13 @@ export function installProcessGuard(options: {
   }
 }
 
-/** Exits once pino has handed the fatal line to its destination, or after a short bound. */
+/** Exits once the fatal line is written (endLogs is bounded), as shutdown does. */
 function exitAfterLogs(logger: Logger) {
+  let exiting = false;
   return (code: number) => {
+    if (exiting) return;
+    exiting = true;
     process.exitCode = code;
-    setTimeout(() => process.exit(code), 1000).unref();
-    logger.flush(() => process.exit(code));
+    void endLogs(logger).then(() => process.exit(code));
   };
 }
