@@ -4,11 +4,15 @@
 // vhost). Its own HEALTHCHECK must pass, SIGTERM must end it with exit code 0 within the grace period, its
 // size must stay within budget and it must hold no test code. One image at a time (2 cores).
 // Run with `npm run test:deploy`; needs root (podman, apt on first run).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createTestDatabase, createTestVhost, freePort } from '@ipp/platform/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deployables } from '../../scripts/tools/deployables.ts';
+import { parseDockerfile } from '../../scripts/tools/dockerfile.ts';
 import { isTestCode } from './only-for-tests.ts';
 import { podman, preparePodman, succeed } from './podman.ts';
+import { repository } from './tools.ts';
 
 // Measured sizes (deploy/README.md) plus about 10 %: a budget broken means something new went into the image.
 const sizeBudgetMB: Record<string, number> = {
@@ -225,5 +229,40 @@ describe.each(Object.entries(deployables))('the %s image', (service, directory) 
       '%P\\n',
     ]);
     expect(devDependencies.filter((name) => modules.split('\n').includes(name))).toEqual([]);
+  });
+});
+
+describe('the local base images (scripts/tools/base-images.sh)', () => {
+  const bases = Object.values(deployables).flatMap((directory) =>
+    parseDockerfile(readFileSync(join(repository, directory, 'Dockerfile'), 'utf8')).stages.map(({ base }) => base),
+  );
+  const nodeImages = [...new Set(bases)];
+
+  it('stand in for the node image the Dockerfiles name, as the official one behaves', async () => {
+    expect(nodeImages).toHaveLength(1);
+    const [image = ''] = nodeImages;
+    const version = /^node:(\d+\.\d+\.\d+)-bookworm-slim$/.exec(image)?.[1];
+    // The official entrypoint runs node when the first argument is an option or not a command.
+    expect((await succeed(['run', '--rm', '--network', 'none', image, '--version'])).trim()).toBe(`v${version}`);
+    expect((await succeed(['run', '--rm', '--network', 'none', '--user', 'node', image, 'id', '-u'])).trim()).toBe(
+      '1000',
+    );
+    expect(await succeed(['run', '--rm', '--network', 'none', image, 'npm', '--version'])).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect(await succeed(['run', '--rm', '--network', 'none', image, 'corepack', '--version'])).toMatch(
+      /^\d+\.\d+\.\d+\n$/,
+    );
+  });
+
+  it('say that they are local test fixtures', async () => {
+    for (const image of [...nodeImages, 'debian:bookworm-slim']) {
+      const description = await succeed([
+        'image',
+        'inspect',
+        '--format',
+        '{{ index .Labels "org.opencontainers.image.description" }}',
+        image,
+      ]);
+      expect(description, image).toMatch(/^Local test fixture/);
+    }
   });
 });
