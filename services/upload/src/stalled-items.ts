@@ -71,7 +71,13 @@ export function createStalledItemsSweep(options: {
   /** Seconds since the latest moment the jobs queue was seen empty that is at least the timeout ago. */
   async function stallAgeS() {
     const now = Date.now();
-    if ((await options.jobsWaiting()) === 0) drainedAt.push(now);
+    // With the broker away (or not yet connected at start), the sweep waits: no backlog can be ruled out.
+    const waiting = await options.jobsWaiting().catch((error: unknown) => {
+      logger.debug({ err: error }, 'jobs queue depth unknown; the sweep waits for the broker');
+      return undefined;
+    });
+    if (waiting === undefined) return undefined;
+    if (waiting === 0) drainedAt.push(now);
     const old = drainedAt.filter((time) => now - time >= stallTimeoutMs);
     const latest = old.at(-1);
     if (latest === undefined) return undefined;
