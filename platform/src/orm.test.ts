@@ -27,6 +27,9 @@ describe('initOrm', () => {
       expect(rows).toEqual([{ name: 'first' }]);
       const applied = await connection.execute('SELECT name FROM widget.mikro_orm_migrations');
       expect(applied.map((row) => row.name)).toEqual(['CreateWidget']);
+      // Its pool is bounded as the platform's is, so a database that stops answering fails queries.
+      const pool = await connection.getNativeClient();
+      expect(pool.options).toMatchObject({ query_timeout: 30_000, connectionTimeoutMillis: 5_000, keepAlive: true });
     } finally {
       await Promise.all(orms.map((orm) => orm.close()));
     }

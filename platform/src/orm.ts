@@ -2,6 +2,7 @@ import type { Migration } from '@mikro-orm/migrations';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { ensureDatabase, withAdvisoryLock } from './database.ts';
+import { CONNECTION_LIMITS } from './postgres.ts';
 
 export type MigrationClass = new (...args: any[]) => Migration;
 
@@ -24,6 +25,8 @@ export async function initOrm(options: {
     entities: options.entities,
     extensions: [Migrator],
     pool: { min: 0, max: options.poolMax ?? 10 },
+    // The same bounds as the platform's pool: a database that stops answering fails queries, not hangs them.
+    driverOptions: { ...CONNECTION_LIMITS },
     debug: options.debug ?? false,
     allowGlobalContext: false,
     discovery: { warnWhenNoEntities: false },
