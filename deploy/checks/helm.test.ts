@@ -142,10 +142,13 @@ describe('the helm chart', () => {
       const client = new pg.Client({ connectionString: database.url });
       await client.connect();
       const { rows } = await client.query<{ schema: string }>(
-        "SELECT DISTINCT table_schema AS schema FROM information_schema.tables WHERE table_name = 'mikro_orm_migrations'",
+        "SELECT table_schema || '.' || table_name AS schema FROM information_schema.tables WHERE table_name IN ('mikro_orm_migrations', 'schema_migrations')",
       );
       await client.end();
-      expect(rows.map((row) => row.schema).sort()).toEqual(['product', 'upload']);
+      expect(rows.map((row) => row.schema).sort()).toEqual([
+        'product.mikro_orm_migrations',
+        'upload.schema_migrations',
+      ]);
     } finally {
       await database.drop();
     }

@@ -1,4 +1,5 @@
 import { createPool, type Logger, type Pool } from '@ipp/platform';
+import { migrate } from '@ipp/platform/migrations';
 import { Redis } from 'ioredis';
 import {
   type RateLimiterAbstract,
@@ -7,6 +8,7 @@ import {
   RateLimiterRedis,
   RateLimiterRes,
 } from 'rate-limiter-flexible';
+import { migrations } from './migrations/index.ts';
 
 export type RateLimitStore = 'memory' | 'redis' | 'postgres';
 export type Quota = { allowed: boolean; limit: number; remaining: number; resetSeconds: number };
@@ -102,7 +104,7 @@ export function createRateLimits(options: RateLimitOptions): RateLimits {
       onError: () => notify(),
     });
     limiters = createPostgresLimiters(pool, budgets, durationS);
-    const table = ensureTable(pool, logger);
+    const table = migrateInBackground(options.databaseUrl ?? '', logger);
     check = async () => {
       await pool.query('SELECT 1 FROM gateway.rate_limits LIMIT 1');
     };
@@ -127,7 +129,7 @@ export function createRateLimits(options: RateLimitOptions): RateLimits {
   };
 }
 
-/** Both budgets share one table in the gateway's own schema, created by `ensureTable`. */
+/** Both budgets share one table in the gateway's own schema, created by its migration. */
 function createPostgresLimiters(
   pool: Pool,
   budgets: readonly { limit: number; keyPrefix: string; fallback: RateLimiterMemory }[],
@@ -149,27 +151,19 @@ function createPostgresLimiters(
   );
 }
 
-// 23505 / 42P06 / 42P07: another replica created the schema or table at the same moment.
-const ALREADY_CREATED = new Set(['23505', '42P06', '42P07']);
-
-/** Creates the schema and table, retrying every 2 s while the database is unreachable. */
-function ensureTable(pool: Pool, logger: Logger) {
+/**
+ * Applies the gateway's migrations, retrying every 2 s while the database is unreachable: the gateway serves
+ * on the in-memory fallback meanwhile rather than refusing to start.
+ */
+function migrateInBackground(databaseUrl: string, logger: Logger) {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
-  const statements = [
-    'CREATE SCHEMA IF NOT EXISTS gateway',
-    'CREATE TABLE IF NOT EXISTS gateway.rate_limits (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire bigint)',
-  ];
   const attempt = async () => {
     try {
-      for (const statement of statements) {
-        await pool.query(statement).catch((error: { code?: string }) => {
-          if (!ALREADY_CREATED.has(error.code ?? '')) throw error;
-        });
-      }
+      await migrate({ databaseUrl, schema: 'gateway', migrations });
     } catch (error) {
       if (stopped) return;
-      logger.warn({ err: error }, 'rate-limit table not created yet; retrying');
+      logger.warn({ err: error }, 'rate-limit table not migrated yet; retrying');
       timer = setTimeout(attempt, 2000);
       timer.unref();
     }

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { connectClient } from './postgres.ts';
 
 /** `postgres://…/name` → the same server's maintenance database and the name. */
@@ -19,7 +20,7 @@ export function redactUrl(value: string): string {
   }
 }
 
-function quoteIdent(name: string) {
+export function quoteIdent(name: string) {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
@@ -50,14 +51,18 @@ export async function dropDatabase(databaseUrl: string): Promise<void> {
 }
 
 /**
- * Runs `work` holding a session advisory lock on its own connection, so replicas starting together
- * apply migrations one at a time (the later ones find nothing left to do).
+ * Runs `work` holding a session advisory lock on its own connection (handed to `work`), so replicas starting
+ * together apply migrations one at a time (the later ones find nothing left to do).
  */
-export async function withAdvisoryLock<T>(databaseUrl: string, key: string, work: () => Promise<T>): Promise<T> {
+export async function withAdvisoryLock<T>(
+  databaseUrl: string,
+  key: string,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
   const client = await connectClient(databaseUrl);
   try {
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [key]);
-    return await work();
+    return await work(client);
   } finally {
     await client.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(() => undefined);
     await client.end();

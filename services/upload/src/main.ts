@@ -9,9 +9,9 @@ import {
   mountProbes,
   serviceVersion,
 } from '@ipp/platform';
-import { installProcessGuard } from '@ipp/platform/process-guard';
 import { createAmqp } from '@ipp/platform/amqp';
-import { initOrm } from '@ipp/platform/orm';
+import { migrate } from '@ipp/platform/migrations';
+import { installProcessGuard } from '@ipp/platform/process-guard';
 import { createUploadApp } from './app.ts';
 import { loadUploadConfig } from './config.ts';
 import { createPool } from './database.ts';
@@ -34,14 +34,7 @@ try {
   const metrics = createMetrics(SERVICE);
   installProcessGuard({ logger, registry: metrics.registry });
 
-  const orm = await initOrm({
-    databaseUrl: config.DATABASE_URL,
-    schema: 'upload',
-    entities: [],
-    migrations,
-    poolMax: 1,
-  });
-  await orm.close();
+  await migrate({ databaseUrl: config.DATABASE_URL, schema: 'upload', migrations });
   const pool = createPool({ databaseUrl: config.DATABASE_URL, max: config.DATABASE_POOL_MAX, logger });
   const storage = createStorage(config.STORAGE_DIR);
   await storage.prepare();

@@ -1,8 +1,9 @@
-import { AddItemRepublished } from './add-item-republished.ts';
-import { CreateUploadSchema } from './create-upload-schema.ts';
+import type { Migrations } from '@ipp/platform/migrations';
+import { addItemRepublished } from './add-item-republished.ts';
+import { createUploadSchema } from './create-upload-schema.ts';
 
-/** Committed migrations, applied in key order; never edit one that has shipped, add a new one. */
-export const migrations = {
-  '20261128130000_create_upload_schema': CreateUploadSchema,
-  '20261203100000_add_item_republished': AddItemRepublished,
+/** Committed migrations, applied in name order; never edit one that has shipped, add a new one. */
+export const migrations: Migrations = {
+  '20261128130000_create_upload_schema': createUploadSchema,
+  '20261203100000_add_item_republished': addItemRepublished,
 };

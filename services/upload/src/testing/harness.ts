@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLogger, createMetrics, listen } from '@ipp/platform';
-import { initOrm } from '@ipp/platform/orm';
+import { migrate } from '@ipp/platform/migrations';
 import { parseNetworkPolicy } from '@ipp/platform/ssrf-guard';
 import { createTestDatabase } from '@ipp/platform/testing';
 import { createUploadApp } from '../app.ts';
@@ -24,8 +24,7 @@ export async function createHarness(
   options: { maxBytes?: number; maxRows?: number; requestTimeoutMs?: number } = {},
 ) {
   const database = await createTestDatabase(label);
-  const orm = await initOrm({ databaseUrl: database.url, schema: 'upload', entities: [], migrations, poolMax: 1 });
-  await orm.close();
+  await migrate({ databaseUrl: database.url, schema: 'upload', migrations });
   const pool = createPool({ databaseUrl: database.url, max: 5, logger: testLogger });
   const storageDir = await mkdtemp(path.join(tmpdir(), 'ipp-upload-'));
   const storage = createStorage(storageDir);
