@@ -1,7 +1,7 @@
 // A batch processed while PostgreSQL and RabbitMQ restart, their packets are dropped and workers are
 // killed, at moments a seeded generator picks. `CHAOS=full` (run by CI) is the whole plan; the default,
 // in `npm test`, a smaller one. `CHAOS_SEED=<n>` replays a run with the seed it printed.
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -17,9 +17,25 @@ import { webp } from './fixtures.ts';
 import { type Stack, startStack } from './stack.ts';
 
 const FULL = process.env.CHAOS === 'full';
+// The full plan drops packets for longer than the query timeout (30 s) and two missed broker heartbeats
+// (30 s), so hung connections must be timed out and replaced, not merely resumed.
 const PLAN = FULL
-  ? { images: 200, postgresRestarts: 5, brokerRestarts: ['app', 'node'], workerKills: 2, drops: ['db', 'broker'] }
-  : { images: 40, postgresRestarts: 2, brokerRestarts: ['app'], workerKills: 1, drops: ['db'] };
+  ? {
+      images: 200,
+      postgresRestarts: 5,
+      brokerRestarts: ['app', 'node'],
+      workerKills: 2,
+      drops: ['db', 'broker'],
+      dropMs: [35_000, 45_000],
+    }
+  : {
+      images: 40,
+      postgresRestarts: 2,
+      brokerRestarts: ['app'],
+      workerKills: 1,
+      drops: ['db'],
+      dropMs: [8_000, 20_000],
+    };
 const SEED = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const IMAGES_PER_PRODUCT = 4;
 /** How long a service may take to be ready again once its dependency is back. */
@@ -76,6 +92,17 @@ describe(`the pipeline under chaos (${FULL ? 'full' : 'small'} plan, seed ${SEED
 
   afterAll(async () => {
     for (const worker of workers.slice(1)) await worker.process.stop();
+    // CHAOS_LOG_DIR=<dir> keeps every service's log of the run, to see what went wrong in a replay.
+    const logDir = process.env.CHAOS_LOG_DIR;
+    if (logDir && stack) {
+      await mkdir(logDir, { recursive: true });
+      for (const name of ['product', 'upload', 'health', 'gateway'] as const) {
+        await writeFile(join(logDir, `${name}.log`), stack.process(name)?.output() ?? '');
+      }
+      for (const [index, worker] of workers.entries()) {
+        await writeFile(join(logDir, `image-worker-${index}.log`), worker.process.output());
+      }
+    }
     await stack?.stop();
     await images?.close();
     await rabbitmq?.remove();
@@ -167,7 +194,7 @@ describe(`the pipeline under chaos (${FULL ? 'full' : 'small'} plan, seed ${SEED
           target === 'db' ? needDatabase : needBroker,
           () => network.drop(port),
           () => network.restore(port),
-          random.between(8_000, 20_000),
+          random.between(PLAN.dropMs[0] ?? 0, PLAN.dropMs[1] ?? 0),
         );
       }),
       ...Array.from({ length: PLAN.workerKills }, () => async () => {
