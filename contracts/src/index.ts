@@ -1,8 +1,8 @@
 export * from './health.ts';
 export * from './messages.ts';
-export { buildOpenApiDocument } from './openapi.ts';
 export * from './pagination.ts';
 export * from './problem.ts';
+export * from './problem-explanations.ts';
 export * from './products.ts';
 export * from './uploads.ts';
 export { z } from './zod.ts';

@@ -11,8 +11,12 @@ export const queryInt = (name: string, { min, max }: { min: number; max: number 
     .pipe(z.number().int().min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`));
 
 export const PageQuerySchema = z.object({
-  page: queryInt('page', { min: 1, max: 1_000_000_000 }).default(1).meta({ example: '1' }),
-  per_page: queryInt('per_page', { min: 1, max: MAX_PER_PAGE }).default(10).meta({ example: '10' }),
+  page: queryInt('page', { min: 1, max: 1_000_000_000 })
+    .prefault('1')
+    .meta({ example: '1', description: 'Page number, from 1.' }),
+  per_page: queryInt('per_page', { min: 1, max: MAX_PER_PAGE })
+    .prefault('10')
+    .meta({ example: '10', description: `Items per page, 1 to ${MAX_PER_PAGE}.` }),
 });
 
 export const pageOf = <T extends z.ZodType>(item: T) =>

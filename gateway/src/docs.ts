@@ -1,12 +1,13 @@
-import { buildOpenApiDocument } from '@ipp/contracts';
 import { Scalar } from '@scalar/hono-api-reference';
 import { Hono } from 'hono';
+import { buildOpenApiDocument } from './openapi-document.ts';
+import { renderProblemPages } from './problem-pages.ts';
 
 export type StaticPage = { contentType: string; body: Buffer };
 
 /**
- * The public API's OpenAPI document (generated from the contract schemas) and its browsable reference
- * page. Both are rendered once at start-up, so serving them costs a buffer write.
+ * The public API's OpenAPI document (generated from the route declarations), its browsable reference page
+ * and the page of each problem type. All are rendered once at start-up, so serving them costs a buffer write.
  */
 export async function renderDocs(version: string): Promise<Record<string, StaticPage>> {
   const document = buildOpenApiDocument({ version });
@@ -22,5 +23,6 @@ export async function renderDocs(version: string): Promise<Record<string, Static
       contentType: page.headers.get('content-type') ?? 'text/html; charset=utf-8',
       body: Buffer.from(await page.arrayBuffer()),
     },
+    ...renderProblemPages(),
   };
 }

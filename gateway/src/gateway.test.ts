@@ -79,6 +79,26 @@ describe('the public gateway', () => {
     expect(page.body).toContain('/api/openapi.json');
   });
 
+  it('answers 405 with Allow to a method a documented path does not accept, before asking for a key', async () => {
+    const reply = await send(gateway.port, '/api/products/42', { method: 'POST', body: '{}' });
+    expect(reply.status).toBe(405);
+    expect(reply.headers.allow).toBe('GET, HEAD, PUT, DELETE');
+    expect(JSON.parse(reply.body)).toMatchObject({ type: '/problems/method-not-allowed', status: 405 });
+    const docs = await send(gateway.port, '/api/openapi.json', { method: 'DELETE' });
+    expect([docs.status, docs.headers.allow]).toEqual([405, 'GET, HEAD']);
+    const upload = await send(gateway.port, '/api/upload', { headers: { authorization: 'Bearer secret-key-1' } });
+    expect([upload.status, upload.headers.allow]).toEqual([405, 'POST']);
+  });
+
+  it('serves a page explaining each problem type, and 404 for an unknown one', async () => {
+    const notFound = await send(gateway.port, '/nope');
+    const page = await send(gateway.port, JSON.parse(notFound.body).type);
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.body).toContain('404 Not found');
+    expect((await send(gateway.port, '/problems/no-such-problem')).status).toBe(404);
+  });
+
   it('requires a valid API key for writes, not for reads', async () => {
     const anonymous = await send(gateway.port, '/api/products', { method: 'POST', body: '{}' });
     expect(anonymous.status).toBe(401);

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Logger, requestIdFrom } from '@ipp/platform';
 import { type ServerSpan, startServerSpan } from '@ipp/platform/telemetry';
+import { createAllowedMethods } from './allowed-methods.ts';
 import { createApiKeyCheck, isWrite } from './api-keys.ts';
 import { type ClientAddress, clientAddress } from './client-address.ts';
 import type { StaticPage } from './docs.ts';
@@ -10,7 +11,7 @@ import { createUpstream, type ForwardContext, forward } from './proxy.ts';
 import type { Quota, RateLimits } from './rate-limit.ts';
 import { createRequestRecorder } from './request-log.ts';
 import { createCors, SECURITY_HEADERS } from './response-headers.ts';
-import { type Route, resolveRoute, type Upstream } from './routes.ts';
+import { pathOf, type Route, resolveRoute, type Upstream } from './routes.ts';
 
 export type GatewayOptions = {
   upstreams: Record<Upstream, string>;
@@ -61,6 +62,7 @@ export function createGateway(options: GatewayOptions) {
     health: createUpstream(options.upstreams.health),
   };
   const checkKey = createApiKeyCheck(apiKeys);
+  const allowedMethods = createAllowedMethods();
   const record = createRequestRecorder({ logger: requestLogger, metrics });
   const cors = createCors(options.corsOrigins ?? []);
 
@@ -79,6 +81,11 @@ export function createGateway(options: GatewayOptions) {
       }
       return;
     }
+    const allow = allowedMethods(pathOf(req.url ?? '') ?? '');
+    if (allow && !allow.includes(req.method ?? '')) {
+      sendProblem(res, context, 'method_not_allowed', `${req.method} is not allowed here`, { allow: allow.join(', ') });
+      return;
+    }
     if (apiKeys.length > 0 && isWrite(req.method) && !authorized) {
       sendProblem(res, context, 'unauthorized', 'This request needs Authorization: Bearer <API key>', {
         'www-authenticate': 'Bearer realm="api"',
@@ -86,9 +93,9 @@ export function createGateway(options: GatewayOptions) {
       return;
     }
     if (route.kind === 'docs') {
-      const page = docs[route.name];
-      if (!page || (req.method !== 'GET' && req.method !== 'HEAD')) {
-        sendProblem(res, context, 'method_not_allowed', `${req.method} is not allowed here`, { allow: 'GET, HEAD' });
+      const page = docs[route.page];
+      if (!page) {
+        sendProblem(res, context, 'not_found', `No page at ${route.page}`);
         return;
       }
       res.writeHead(200, {

@@ -17,9 +17,18 @@ describe('resolveRoute', () => {
     expect(resolveRoute(target)).toEqual({ kind: 'proxy', upstream, name });
   });
 
-  it('serves the API documents itself', () => {
-    expect(resolveRoute('/api/openapi.json')).toEqual({ kind: 'docs', name: '/api/openapi.json' });
-    expect(resolveRoute('/api/docs')).toEqual({ kind: 'docs', name: '/api/docs' });
+  it('serves the API documents and the problem pages itself', () => {
+    expect(resolveRoute('/api/openapi.json')).toEqual({
+      kind: 'docs',
+      name: '/api/openapi.json',
+      page: '/api/openapi.json',
+    });
+    expect(resolveRoute('/api/docs')).toEqual({ kind: 'docs', name: '/api/docs', page: '/api/docs' });
+    expect(resolveRoute('/problems/not-found')).toEqual({
+      kind: 'docs',
+      name: '/problems/*',
+      page: '/problems/not-found',
+    });
   });
 
   it.each([

@@ -1,8 +1,8 @@
-/** Where a public path goes: one of the upstream services, the gateway's own docs, or nowhere. */
+/** Where a public path goes: one of the upstream services, the gateway's own pages, or nowhere. */
 export type Upstream = 'product' | 'upload' | 'health';
 export type Route =
   | { kind: 'proxy'; upstream: Upstream; name: string }
-  | { kind: 'docs'; name: string }
+  | { kind: 'docs'; name: string; page: string }
   | { kind: 'refused'; reason: 'ambiguous' | 'not_found'; name: string };
 
 // Tried in order: `exact` matches the path itself, `below` anything under it, `tree` both.
@@ -15,6 +15,8 @@ const TABLE: { path: string; match: 'exact' | 'below' | 'tree'; upstream: Upstre
   { path: '/health', match: 'tree', upstream: 'health' },
 ];
 const DOCS = new Set(['/api/openapi.json', '/api/docs']);
+// The pages that explain each problem `type`.
+const PROBLEMS = '/problems/';
 
 // Anything an upstream might resolve differently from us: dot segments, encoded dots, slashes,
 // backslashes or NULs, empty segments. (Node's parser already refuses raw control characters.)
@@ -31,7 +33,8 @@ export function pathOf(target: string): string | undefined {
 export function resolveRoute(target: string): Route {
   const path = pathOf(target);
   if (path === undefined || AMBIGUOUS.test(path)) return { kind: 'refused', reason: 'ambiguous', name: 'refused' };
-  if (DOCS.has(path)) return { kind: 'docs', name: path };
+  if (DOCS.has(path)) return { kind: 'docs', name: path, page: path };
+  if (path.startsWith(PROBLEMS)) return { kind: 'docs', name: `${PROBLEMS}*`, page: path };
   for (const rule of TABLE) {
     if (!path.startsWith(rule.path)) continue;
     const exact = path.length === rule.path.length;

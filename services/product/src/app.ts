@@ -7,16 +7,17 @@ import {
   type ReadinessCheck,
   serviceVersion,
 } from '@ipp/platform';
+import { createApiRoutes } from '@ipp/platform/api-routes';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { createProductRoute } from './routes/create-product.ts';
-import { deleteProductRoute } from './routes/delete-product.ts';
-import { ensureProductsRoute } from './routes/ensure-products.ts';
-import { getProductRoute } from './routes/get-product.ts';
-import { listProductsRoute } from './routes/list-products.ts';
+import { mountCreateProduct } from './routes/create-product.ts';
+import { mountDeleteProduct } from './routes/delete-product.ts';
+import { mountEnsureProducts } from './routes/ensure-products.ts';
+import { mountGetProduct } from './routes/get-product.ts';
+import { mountListProducts } from './routes/list-products.ts';
 import type { ProductRouter } from './routes/router.ts';
-import { updateProductRoute } from './routes/update-product.ts';
+import { mountUpdateProduct } from './routes/update-product.ts';
 
 /** Refuses a body over `maxBytes` with 413 problem+json. */
 function limitBody(maxBytes: number) {
@@ -41,12 +42,12 @@ export function createProductApp(options: {
   mountProbes(app, { service: 'product', version: serviceVersion(), checks, metrics });
   app.use('/api/*', limitBody(maxBodyBytes));
   app.use('/internal/*', limitBody(maxInternalBodyBytes));
-  const router: ProductRouter = { app, em: () => orm.em.fork() };
-  listProductsRoute(router);
-  getProductRoute(router);
-  createProductRoute(router);
-  updateProductRoute(router);
-  deleteProductRoute(router);
-  ensureProductsRoute(router);
-  return app;
+  const router: ProductRouter = { api: createApiRoutes(), em: () => orm.em.fork() };
+  mountListProducts(router);
+  mountGetProduct(router);
+  mountCreateProduct(router);
+  mountUpdateProduct(router);
+  mountDeleteProduct(router);
+  mountEnsureProducts(router);
+  return app.route('/', router.api);
 }

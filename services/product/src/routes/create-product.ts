@@ -1,13 +1,12 @@
-import { CreateProductSchema } from '@ipp/contracts';
+import { createProductRoute } from '@ipp/contracts/routes';
 import { createProduct } from '../products/products.ts';
-import { jsonBody } from './input.ts';
+import { requireJsonBody } from './json-body.ts';
 import type { ProductRouter } from './router.ts';
 
 /** POST /api/products → 201 with a Location header. */
-export function createProductRoute(router: ProductRouter) {
-  router.app.post('/api/products', async (c) => {
-    const body = await jsonBody(c, CreateProductSchema);
-    const product = await createProduct(router.em(), body);
+export function mountCreateProduct(router: ProductRouter) {
+  router.api.openapi({ ...createProductRoute, middleware: [requireJsonBody] }, async (c) => {
+    const product = await createProduct(router.em(), c.req.valid('json'));
     c.header('Location', `/api/products/${product.id}`);
     return c.json(product, 201);
   });

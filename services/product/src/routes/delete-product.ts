@@ -1,13 +1,11 @@
-import { ProductIdSchema } from '@ipp/contracts';
+import { deleteProductRoute } from '@ipp/contracts/routes';
 import { deleteProduct } from '../products/products.ts';
-import { parseInput } from './input.ts';
 import type { ProductRouter } from './router.ts';
 
-/** DELETE /api/products/:id → 204; the product's images go with it. */
-export function deleteProductRoute(router: ProductRouter) {
-  router.app.delete('/api/products/:id', async (c) => {
-    const id = parseInput(ProductIdSchema, c.req.param('id'), 'id');
-    await deleteProduct(router.em(), id);
+/** DELETE /api/products/{id} → 204; the product's images go with it. */
+export function mountDeleteProduct(router: ProductRouter) {
+  router.api.openapi(deleteProductRoute, async (c) => {
+    await deleteProduct(router.em(), c.req.valid('param').id);
     return c.body(null, 204);
   });
 }

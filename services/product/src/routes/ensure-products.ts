@@ -1,12 +1,27 @@
-import { EnsureProductsSchema } from '@ipp/contracts';
+import { createRoute } from '@hono/zod-openapi';
+import { EnsuredProductsSchema, EnsureProductsSchema } from '@ipp/contracts';
 import { ensureProducts } from '../products/products.ts';
-import { jsonBody } from './input.ts';
+import { requireJsonBody } from './json-body.ts';
 import type { ProductRouter } from './router.ts';
 
+// Internal: the gateway never forwards /internal/*, so the route stays out of the public document.
+const ensureProductsRoute = createRoute({
+  method: 'post',
+  path: '/internal/products/ensure',
+  hide: true,
+  middleware: [requireJsonBody],
+  request: { body: { required: true, content: { 'application/json': { schema: EnsureProductsSchema } } } },
+  responses: {
+    200: {
+      description: 'The products, found or created.',
+      content: { 'application/json': { schema: EnsuredProductsSchema } },
+    },
+  },
+});
+
 /** POST /internal/products/ensure: the upload service finds or creates the products of a CSV in one call. */
-export function ensureProductsRoute(router: ProductRouter) {
-  router.app.post('/internal/products/ensure', async (c) => {
-    const body = await jsonBody(c, EnsureProductsSchema);
-    return c.json(await ensureProducts(router.em(), body));
-  });
+export function mountEnsureProducts(router: ProductRouter) {
+  router.api.openapi(ensureProductsRoute, async (c) =>
+    c.json(await ensureProducts(router.em(), c.req.valid('json')), 200),
+  );
 }

@@ -1,12 +1,8 @@
-import { ProductIdSchema } from '@ipp/contracts';
+import { getProductRoute } from '@ipp/contracts/routes';
 import { getProduct } from '../products/products.ts';
-import { parseInput } from './input.ts';
 import type { ProductRouter } from './router.ts';
 
-/** GET /api/products/:id */
-export function getProductRoute(router: ProductRouter) {
-  router.app.get('/api/products/:id', async (c) => {
-    const id = parseInput(ProductIdSchema, c.req.param('id'), 'id');
-    return c.json(await getProduct(router.em(), id));
-  });
+/** GET /api/products/{id} */
+export function mountGetProduct(router: ProductRouter) {
+  router.api.openapi(getProductRoute, async (c) => c.json(await getProduct(router.em(), c.req.valid('param').id), 200));
 }

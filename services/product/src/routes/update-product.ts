@@ -1,13 +1,12 @@
-import { ProductIdSchema, UpdateProductSchema } from '@ipp/contracts';
+import { updateProductRoute } from '@ipp/contracts/routes';
 import { updateProduct } from '../products/products.ts';
-import { jsonBody, parseInput } from './input.ts';
+import { requireJsonBody } from './json-body.ts';
 import type { ProductRouter } from './router.ts';
 
-/** PUT /api/products/:id: the fields present replace the stored ones. */
-export function updateProductRoute(router: ProductRouter) {
-  router.app.put('/api/products/:id', async (c) => {
-    const id = parseInput(ProductIdSchema, c.req.param('id'), 'id');
-    const body = await jsonBody(c, UpdateProductSchema);
-    return c.json(await updateProduct(router.em(), id, body));
+/** PUT /api/products/{id}: the fields present replace the stored ones. */
+export function mountUpdateProduct(router: ProductRouter) {
+  router.api.openapi({ ...updateProductRoute, middleware: [requireJsonBody] }, async (c) => {
+    const product = await updateProduct(router.em(), c.req.valid('param').id, c.req.valid('json'));
+    return c.json(product, 200);
   });
 }
