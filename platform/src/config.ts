@@ -26,8 +26,19 @@ export const amqpEnv = {
   AMQP_URL: z.url({ protocol: /^amqps?$/ }).default('amqp://guest:guest@127.0.0.1:5672'),
 };
 
+const optionalText = z.string().min(1).optional();
+
 export const storageEnv = {
+  STORAGE_DRIVER: z.enum(['fs', 's3']).default('fs'),
   STORAGE_DIR: z.string().min(1).default('./data'),
+  S3_BUCKET: optionalText,
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  S3_FORCE_PATH_STYLE: boolFlag(false),
+  S3_PREFIX: optionalText,
+  FILES_DELIVERY: z.enum(['proxy', 'redirect']).default('proxy'),
+  FILES_URL_TTL_S: positiveInt(900),
+  FILES_PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   PUBLIC_BASE_URL: httpUrl('http://localhost:5000'),
 };
 

@@ -18,20 +18,11 @@ export function uuidV5(name: string, namespace = EVENT_NAMESPACE) {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-export const EXTENSIONS = { jpeg: 'jpg', png: 'png', webp: 'webp', avif: 'avif', gif: 'gif' } as const;
-
-export function outputKeys(job: ImageProcessJob, format: keyof typeof EXTENSIONS) {
-  const folder = `outputs/${job.request_id}/${job.item_id}`;
-  return { output: `${folder}.${EXTENSIONS[format]}`, thumbnail: `${folder}.thumb.webp` };
+export function inputUrl(job: ImageProcessJob, fileUrl: (key: string) => string) {
+  return job.source.kind === 'url' ? job.source.url : fileUrl(job.source.key);
 }
 
-export const fileUrl = (publicBaseUrl: string, key: string) => `${publicBaseUrl.replace(/\/+$/, '')}/files/${key}`;
-
-export function inputUrl(job: ImageProcessJob, publicBaseUrl: string) {
-  return job.source.kind === 'url' ? job.source.url : fileUrl(publicBaseUrl, job.source.key);
-}
-
-function envelope<T extends string>(job: ImageProcessJob, type: T, publicBaseUrl: string) {
+function envelope<T extends string>(job: ImageProcessJob, type: T, fileUrl: (key: string) => string) {
   return {
     message_id: uuidV5(`${job.item_id}/${type}`),
     type,
@@ -40,7 +31,7 @@ function envelope<T extends string>(job: ImageProcessJob, type: T, publicBaseUrl
     request_id: job.request_id,
     item_id: job.item_id,
     product: { id: job.product.id, serial_number: job.product.serial_number },
-    input_url: inputUrl(job, publicBaseUrl),
+    input_url: inputUrl(job, fileUrl),
   };
 }
 
@@ -55,14 +46,14 @@ export function processedEvent(
     inputBytes: number;
     outputBytes: number;
   },
-  publicBaseUrl: string,
+  fileUrl: (key: string) => string,
 ): ImageProcessed {
   return {
-    ...envelope(job, ROUTING_KEYS.processed, publicBaseUrl),
+    ...envelope(job, ROUTING_KEYS.processed, fileUrl),
     output_key: result.outputKey,
-    output_url: fileUrl(publicBaseUrl, result.outputKey),
+    output_url: fileUrl(result.outputKey),
     thumbnail_key: result.thumbnailKey,
-    thumbnail_url: fileUrl(publicBaseUrl, result.thumbnailKey),
+    thumbnail_url: fileUrl(result.thumbnailKey),
     width: result.width,
     height: result.height,
     format: result.format,
@@ -71,9 +62,13 @@ export function processedEvent(
   };
 }
 
-export function failedEvent(job: ImageProcessJob, failure: ProcessingError, publicBaseUrl: string): ImageFailed {
+export function failedEvent(
+  job: ImageProcessJob,
+  failure: ProcessingError,
+  fileUrl: (key: string) => string,
+): ImageFailed {
   return {
-    ...envelope(job, ROUTING_KEYS.failed, publicBaseUrl),
+    ...envelope(job, ROUTING_KEYS.failed, fileUrl),
     code: failure.code,
     message: failure.message,
     permanent: failure.permanent,

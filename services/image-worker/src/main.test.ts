@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ImageProcessJob } from '@ipp/contracts';
-import { createTestVhost, freePort, type ServiceProcess, startService } from '@ipp/platform/testing';
+import { createTestStorage, STORAGE_DRIVERS } from '@ipp/platform/storage/testing';
+import { createTestVhost, freePort, type ServiceProcess, startService, until } from '@ipp/platform/testing';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectTestBroker, type Event, waitFor } from './testing/broker.ts';
@@ -12,38 +12,14 @@ import { photoJpeg, pngDeclaring } from './testing/images.ts';
 let vhost: Awaited<ReturnType<typeof createTestVhost>>;
 let broker: Awaited<ReturnType<typeof connectTestBroker>>;
 let server: Awaited<ReturnType<typeof startImageServer>>;
-let storageDir: string;
+let store: Awaited<ReturnType<typeof createTestStorage>>;
 const workers: ServiceProcess[] = [];
 let stuckRequests = 0;
 
-beforeAll(async () => {
-  vhost = await createTestVhost('image_worker');
-  broker = await connectTestBroker(vhost.url);
-  storageDir = await mkdtemp(path.join(tmpdir(), 'image-worker-main-'));
-  const photo = await photoJpeg(600, 400, { orientation: 6 });
-  server = await startImageServer({
-    '/photo.jpg': serveBytes(photo, 'image/jpeg'),
-    // Slow enough that a batch is still in flight when a worker is stopped.
-    '/slow-photo.jpg': (_request, response) => {
-      setTimeout(() => serveBytes(photo, 'image/jpeg')(_request, response), 250);
-    },
-    // Hangs on the first request only: a download still running when its worker is told to stop.
-    '/stuck-once.jpg': (_request, response) => {
-      stuckRequests += 1;
-      if (stuckRequests > 1) serveBytes(photo, 'image/jpeg')(_request, response);
-    },
-    '/bomb.png': serveBytes(await pngDeclaring(20_000, 20_000), 'image/png'),
-    '/page.html': serveBytes(Buffer.from('<html>oops</html>'), 'text/html'),
-    '/to-metadata': (_request, response) => response.writeHead(302, { location: 'http://169.254.169.254/' }).end(),
-  });
-});
-
-afterAll(async () => {
-  await Promise.all(workers.map((worker) => worker.stop('SIGKILL')));
-  await Promise.all([broker?.close(), server?.close()]);
-  await vhost?.drop();
-  await rm(storageDir, { recursive: true, force: true });
-});
+/** The environment that points a worker at this run's storage. */
+function storageEnv(): Record<string, string> {
+  return store.server ? { STORAGE_DRIVER: 's3', ...store.server.env } : { STORAGE_DIR: store.root };
+}
 
 async function startWorker(env: Record<string, string> = {}) {
   const port = await freePort();
@@ -51,7 +27,7 @@ async function startWorker(env: Record<string, string> = {}) {
     entry: new URL('./main.ts', import.meta.url),
     env: {
       AMQP_URL: vhost.url,
-      STORAGE_DIR: storageDir,
+      ...storageEnv(),
       WORKER_PORT: String(port),
       WORKER_CONCURRENCY: '2',
       FETCH_ALLOW_PRIVATE_NETWORKS: '127.0.0.0/8',
@@ -88,7 +64,7 @@ const settled = (batch: ImageProcessJob[]) =>
 
 /** Every item has exactly one output and one thumbnail on disk, whole, and one event id per item. */
 async function expectExactlyOneOutputPerItem(batch: ImageProcessJob[]) {
-  const folder = path.join(storageDir, 'outputs', batch[0]?.request_id ?? '');
+  const folder = path.join(store.root, 'outputs', batch[0]?.request_id ?? '');
   const files = (await readdir(folder)).sort();
   const expected = batch.flatMap((job) => [`${job.item_id}.jpg`, `${job.item_id}.thumb.webp`]).sort();
   expect(files).toEqual(expected);
@@ -106,7 +82,37 @@ async function consumed(metricsUrl: string) {
   return Number(/^image_jobs_consumed_total\{[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
 }
 
-describe('image worker process', () => {
+describe.each(STORAGE_DRIVERS)('image worker process on %s storage', (driver) => {
+  beforeAll(async () => {
+    stuckRequests = 0;
+    vhost = await createTestVhost('image_worker');
+    broker = await connectTestBroker(vhost.url);
+    store = await createTestStorage('image_worker_main', driver);
+    const photo = await photoJpeg(600, 400, { orientation: 6 });
+    server = await startImageServer({
+      '/photo.jpg': serveBytes(photo, 'image/jpeg'),
+      // Slow enough that a batch is still in flight when a worker is stopped.
+      '/slow-photo.jpg': (_request, response) => {
+        setTimeout(() => serveBytes(photo, 'image/jpeg')(_request, response), 250);
+      },
+      // Hangs on the first request only: a download still running when its worker is told to stop.
+      '/stuck-once.jpg': (_request, response) => {
+        stuckRequests += 1;
+        if (stuckRequests > 1) serveBytes(photo, 'image/jpeg')(_request, response);
+      },
+      '/bomb.png': serveBytes(await pngDeclaring(20_000, 20_000), 'image/png'),
+      '/page.html': serveBytes(Buffer.from('<html>oops</html>'), 'text/html'),
+      '/to-metadata': (_request, response) => response.writeHead(302, { location: 'http://169.254.169.254/' }).end(),
+    });
+  });
+
+  afterAll(async () => {
+    await Promise.all(workers.splice(0).map((worker) => worker.stop('SIGKILL')));
+    await Promise.all([broker?.close(), server?.close()]);
+    await vhost?.drop();
+    await store?.close();
+  });
+
   it('refuses to start on a bad setting, naming the variable', async () => {
     const error = await startService({
       entry: new URL('./main.ts', import.meta.url),
@@ -118,13 +124,17 @@ describe('image worker process', () => {
     expect(String(error)).toContain('FETCH_ALLOW_PRIVATE_NETWORKS');
   });
 
-  it('is live but not ready without a broker or a writable STORAGE_DIR', async () => {
+  it('is live but not ready without a broker or reachable storage, and names the storage setting once', async () => {
     const port = await freePort();
+    const unreachable: Record<string, string> =
+      driver === 's3'
+        ? { ...storageEnv(), S3_ENDPOINT: `http://127.0.0.1:${await freePort()}` }
+        : { STORAGE_DIR: '/proc/no-such-dir' };
     const worker = await startService({
       entry: new URL('./main.ts', import.meta.url),
       env: {
         AMQP_URL: `amqp://guest:guest@127.0.0.1:${await freePort()}`,
-        STORAGE_DIR: '/proc/no-such-dir',
+        ...unreachable,
         WORKER_PORT: String(port),
       },
       readyUrl: `http://127.0.0.1:${port}/health/live`,
@@ -135,15 +145,21 @@ describe('image worker process', () => {
     expect(await response.json()).toMatchObject({
       checks: { rabbitmq: { status: 'down' }, storage: { status: 'down' } },
     });
+    await until(() => worker.output().includes('storage unavailable'), { timeoutMs: 10_000 });
+    const lines = worker
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('storage unavailable'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(driver === 's3' ? 'S3_ENDPOINT: cannot reach' : 'STORAGE_DIR: /proc/no-such-dir');
     expect(await worker.stop()).toBe(0);
   });
 
   it('processes URL and uploaded-file jobs into oriented outputs and image.processed events', async () => {
     const worker = await startWorker();
-    await mkdir(path.join(storageDir, 'uploads'), { recursive: true });
     const uploadKey = `uploads/${crypto.randomUUID()}.png`;
-    await writeFile(
-      path.join(storageDir, uploadKey),
+    await store.storage.put(
+      uploadKey,
       await sharp({ create: { width: 50, height: 40, channels: 4, background: '#0f08' } })
         .png()
         .toBuffer(),
@@ -221,4 +237,26 @@ describe('image worker process', () => {
     await waitFor(() => settled(batch), 30_000, 'the whole batch');
     await expectExactlyOneOutputPerItem(batch);
   });
+
+  if (driver === 's3') {
+    it('retries the jobs that meet the S3 server stopped mid-batch: none lost, none stored twice, not ready meanwhile', async () => {
+      const worker = await startWorker();
+      const readyUrl = worker.metricsUrl.replace('/metrics', '/health/ready');
+      const batch = jobs(12, () => ({ kind: 'url', url: server.url('/slow-photo.jpg') }));
+      await broker.publish(batch);
+      await waitFor(() => eventsFor(batch).length >= 2, 15_000, 'the first results');
+      await store.server?.stop();
+      await until(async () => (await fetch(readyUrl)).status === 503, { timeoutMs: 10_000 });
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect((await fetch(readyUrl)).status).toBe(503);
+      expect(settled(batch)).toBe(false);
+      await store.server?.start();
+      await until(async () => (await fetch(readyUrl)).status === 200, { timeoutMs: 10_000 });
+      await waitFor(() => settled(batch), 60_000, 'the whole batch');
+      await expectExactlyOneOutputPerItem(batch);
+      const text = await (await fetch(worker.metricsUrl)).text();
+      expect(Number(/^image_jobs_retried_total\{[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0)).toBeGreaterThan(0);
+      await worker.stop();
+    });
+  }
 });

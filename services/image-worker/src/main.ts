@@ -11,13 +11,13 @@ import {
   mountProbes,
   serviceVersion,
 } from '@ipp/platform';
-import { installProcessGuard } from '@ipp/platform/process-guard';
 import { createAmqp } from '@ipp/platform/amqp';
+import { installProcessGuard } from '@ipp/platform/process-guard';
+import { checkStorageAtStart, createStorage, publicFileUrl } from '@ipp/platform/storage';
 import { workerEnv } from './config.ts';
 import { createSourceFetcher } from './fetch-source.ts';
 import { createJobHandler } from './handle-job.ts';
 import { configureSharp } from './process-image.ts';
-import { createStorage } from './storage.ts';
 import { createWorkerMetrics } from './worker-metrics.ts';
 
 const SERVICE = 'image-worker';
@@ -29,10 +29,12 @@ async function main() {
   installProcessGuard({ logger, registry: metrics.registry });
   configureSharp({ imagesInFlight: config.WORKER_CONCURRENCY, cores: availableParallelism() });
 
-  const storage = createStorage(config.STORAGE_DIR);
-  storage.sweepStaging().then(
-    (removed) => removed && logger.info({ removed }, 'removed staging files left by a stopped worker'),
-    (error) => logger.warn({ err: error }, 'could not sweep staging files'),
+  const storage = createStorage(config);
+  // Not fatal: readiness stays 503 until storage answers; a job that meets it away is retried.
+  void checkStorageAtStart(storage, config, logger);
+  storage.sweepIncomplete().then(
+    (removed) => removed && logger.info({ removed }, 'removed partial writes left by a stopped worker'),
+    (error) => logger.warn({ err: error }, 'could not sweep partial writes'),
   );
   const fetcher = createSourceFetcher({
     policy: config.FETCH_ALLOW_PRIVATE_NETWORKS,
@@ -55,7 +57,7 @@ async function main() {
       publish: amqp.publish,
       metrics: createWorkerMetrics(metrics.registry),
       logger,
-      publicBaseUrl: config.PUBLIC_BASE_URL,
+      fileUrl: (key) => publicFileUrl(config, key),
       maxPixels: config.IMAGE_MAX_PIXELS,
       maxBytes: config.FETCH_MAX_BYTES,
       concurrency: config.WORKER_CONCURRENCY,
@@ -68,7 +70,7 @@ async function main() {
   mountProbes(app, {
     service: SERVICE,
     version: serviceVersion(),
-    checks: { rabbitmq: () => amqp.check(), storage: () => storage.checkWritable() },
+    checks: { rabbitmq: () => amqp.check(), storage: () => storage.check() },
     metrics,
   });
   const server = await listen({

@@ -1,9 +1,9 @@
 import { type ImageFailed, ImageProcessJobSchema, QUEUES } from '@ipp/contracts';
 import type { Logger } from '@ipp/platform';
 import type { Amqp } from '@ipp/platform/amqp';
+import type { ObjectStorage } from '@ipp/platform/storage';
 import type { Pool } from './database.ts';
 import { applyImageEvent, type EventOutcome } from './image-events.ts';
-import type { Storage } from './storage.ts';
 
 /**
  * Fails the item of a job the broker dead-lettered (it crashed workers or failed every attempt), so the
@@ -13,7 +13,7 @@ export function consumeDeadJobs(
   amqp: Pick<Amqp, 'consume'>,
   options: {
     pool: Pool;
-    storage: Storage;
+    storage: ObjectStorage;
     publicBaseUrl: string;
     logger: Logger;
     onOutcome?: (outcome: EventOutcome) => void;

@@ -1,5 +1,6 @@
 import { EXCHANGES, QUEUES, ROUTING_KEYS } from '@ipp/contracts';
 import { type Amqp, createAmqp } from '@ipp/platform/amqp';
+import { STORAGE_DRIVERS } from '@ipp/platform/storage/testing';
 import { createTestVhost, until } from '@ipp/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumeImageEvents } from './event-consumer.ts';
@@ -7,14 +8,14 @@ import type { EventOutcome } from './image-events.ts';
 import { failedEvent, itemsOf, processedEvent } from './testing/events.ts';
 import { CSV_HEADER, createHarness, csvForm, type Harness, PUBLIC_BASE_URL, testLogger } from './testing/harness.ts';
 
-describe('image event consumer', () => {
+describe.each(STORAGE_DRIVERS)('image event consumer on %s storage', (driver) => {
   let harness: Harness;
   let vhost: Awaited<ReturnType<typeof createTestVhost>>;
   let amqp: Amqp;
   const outcomes: EventOutcome[] = [];
 
   beforeAll(async () => {
-    harness = await createHarness('upload_events');
+    harness = await createHarness('upload_events', { driver });
     vhost = await createTestVhost('upload_events');
     amqp = createAmqp({ url: vhost.url, logger: testLogger });
     consumeImageEvents(amqp, {

@@ -1,10 +1,10 @@
 import { ImageFailedSchema, ImageProcessedSchema, QUEUES } from '@ipp/contracts';
 import type { Logger } from '@ipp/platform';
 import type { Amqp } from '@ipp/platform/amqp';
+import type { ObjectStorage } from '@ipp/platform/storage';
 import { z } from 'zod';
 import type { Pool } from './database.ts';
 import { applyImageEvent, type EventOutcome } from './image-events.ts';
-import type { Storage } from './storage.ts';
 
 export const ImageEventSchema = z.discriminatedUnion('type', [ImageProcessedSchema, ImageFailedSchema]);
 
@@ -13,7 +13,7 @@ export function consumeImageEvents(
   amqp: Pick<Amqp, 'consume'>,
   options: {
     pool: Pool;
-    storage: Storage;
+    storage: ObjectStorage;
     publicBaseUrl: string;
     logger: Logger;
     prefetch?: number;

@@ -1,49 +1,74 @@
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { type AppEnv, AppError } from '@ipp/platform';
+import { type ByteRange, isPublicKey, keyFromPath, type ObjectStorage } from '@ipp/platform/storage';
 import type { Hono } from 'hono';
-import { sniffImage } from './image-sniff.ts';
-import type { Storage } from './storage.ts';
 
-async function contentTypeOf(path: string) {
-  const handle = await open(path, 'r');
-  try {
-    const head = Buffer.alloc(16);
-    await handle.read(head, 0, head.length, 0);
-    return sniffImage(head)?.contentType ?? 'application/octet-stream';
-  } finally {
-    await handle.close();
-  }
+export type FilesOptions = {
+  storage: ObjectStorage;
+  /** `proxy`: this service streams the bytes; `redirect` (s3 only): 302 to a presigned URL of the bucket. */
+  delivery?: 'proxy' | 'redirect';
+  urlTtlS?: number;
+};
+
+/**
+ * One `Range: bytes=…` range within `size`: undefined to serve the whole object (no header, several
+ * ranges, another unit), null when it cannot be satisfied.
+ */
+export function parseRange(header: string | undefined, size: number): ByteRange | null | undefined {
+  const match = header?.match(/^bytes=(\d*)-(\d*)$/);
+  if (!match || (!match[1] && !match[2])) return undefined;
+  const [, first, last] = match;
+  const range = first
+    ? { start: Number(first), end: last ? Math.min(Number(last), size - 1) : size - 1 }
+    : { start: Math.max(size - Number(last), 0), end: size - 1 };
+  return range.start <= range.end && range.start < size ? range : null;
 }
 
-/** `GET /files/<key>`: stored images, immutable (keys are never reused), never outside the storage root. */
-export function mountFilesRoute(app: Hono<AppEnv>, options: { storage: Storage }) {
+/**
+ * `GET /files/<key>`: stored images, immutable (keys are never reused). A key the layout could not have
+ * made (traversal, absolute, backslash, encoded tricks) is refused before storage sees it.
+ */
+export function mountFilesRoute(app: Hono<AppEnv>, options: FilesOptions) {
+  const { storage, delivery = 'proxy', urlTtlS = 900 } = options;
   app.get('/files/*', async (c) => {
-    const raw = c.req.path.slice('/files/'.length);
-    let key: string;
-    try {
-      key = decodeURIComponent(raw);
-    } catch {
-      key = '';
-    }
-    const path = key.startsWith('csv/') ? undefined : await options.storage.resolveKey(key);
-    const info = path ? await stat(path).catch(() => undefined) : undefined;
-    if (!path || !info?.isFile()) throw new AppError('not_found', 'No such file');
+    const key = keyFromPath(c.req.path.slice('/files/'.length));
+    if (!key) throw new AppError('validation_failed', 'Not a valid file key');
+    const info = isPublicKey(key) ? await storage.head(key) : undefined;
+    if (!info) throw new AppError('not_found', 'No such file');
 
-    const etag = `"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
-    c.header('etag', etag);
+    c.header('etag', info.etag);
+    c.header('last-modified', info.lastModified.toUTCString());
     c.header('cache-control', 'public, max-age=31536000, immutable');
     if (
       c.req
         .header('if-none-match')
         ?.split(/\s*,\s*/)
-        .includes(etag)
+        .some((tag) => tag === info.etag || tag === '*')
     )
       return c.body(null, 304);
-    c.header('content-type', await contentTypeOf(path));
-    c.header('content-length', String(info.size));
+    if (delivery === 'redirect' && storage.presignedUrl) {
+      // The presigned URL expires: the redirect itself must not be cached for a year.
+      c.header('cache-control', `private, max-age=${Math.max(urlTtlS - 60, 0)}`);
+      return c.redirect(await storage.presignedUrl(key, urlTtlS), 302);
+    }
+
+    c.header('accept-ranges', 'bytes');
     c.header('x-content-type-options', 'nosniff');
-    return c.body(Readable.toWeb(createReadStream(path)) as unknown as ReadableStream);
+    const range = parseRange(c.req.header('range'), info.size);
+    if (range === null) {
+      c.header('content-range', `bytes */${info.size}`);
+      return c.body(null, 416);
+    }
+    const object = await storage.get(key, { range });
+    if (!object) throw new AppError('not_found', 'No such file');
+    c.header('content-type', object.contentType);
+    const body = Readable.toWeb(object.body) as unknown as ReadableStream;
+    if (!range) {
+      c.header('content-length', String(object.size));
+      return c.body(body, 200);
+    }
+    c.header('content-range', `bytes ${range.start}-${range.end}/${object.size}`);
+    c.header('content-length', String(range.end - range.start + 1));
+    return c.body(body, 206);
   });
 }

@@ -1,8 +1,8 @@
 import type { ImageFailed, ImageProcessed, RequestStatus, WebhookPayload } from '@ipp/contracts';
+import type { ObjectStorage } from '@ipp/platform/storage';
 import { type Pool, transaction } from './database.ts';
 import { writeOutputCsv } from './output-csv.ts';
 import { outputCsvUrl } from './status-repository.ts';
-import type { Storage } from './storage.ts';
 
 export type ImageEvent = ImageProcessed | ImageFailed;
 export type EventOutcome = 'applied' | 'completed' | 'duplicate' | 'unknown_item';
@@ -18,7 +18,7 @@ function finalStatus(total: number, failed: number): RequestStatus {
  * final status, writes the output CSV and schedules the webhook, in the same transaction.
  */
 export async function applyImageEvent(
-  options: { pool: Pool; storage: Storage; publicBaseUrl: string },
+  options: { pool: Pool; storage: ObjectStorage; publicBaseUrl: string },
   event: ImageEvent,
 ): Promise<EventOutcome> {
   return transaction(options.pool, async (client) => {
@@ -65,7 +65,7 @@ export async function applyImageEvent(
       'UPDATE upload.requests SET status = $2, completed_at = now() WHERE id = $1 RETURNING completed_at',
       [event.request_id, status],
     );
-    await writeOutputCsv(client, event.request_id, options.storage.csvPath(event.request_id));
+    await writeOutputCsv(client, event.request_id, options.storage);
     const payload: WebhookPayload = {
       type: 'upload.completed',
       request_id: event.request_id,

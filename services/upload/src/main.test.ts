@@ -1,9 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { EXCHANGES, ImageProcessJobSchema, QUEUES, ROUTING_KEYS } from '@ipp/contracts';
+import { createTestStorage, STORAGE_DRIVERS } from '@ipp/platform/storage/testing';
 import {
   createTestDatabase,
   createTestVhost,
@@ -22,11 +20,11 @@ import { startProductService } from './testing/product-service.ts';
 const SECRET = `whsec_${Buffer.from('the upload service test secret').toString('base64')}`;
 const entry = new URL('./main.ts', import.meta.url);
 
-describe('upload service process', () => {
+describe.each(STORAGE_DRIVERS)('upload service process on %s storage', (driver) => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let vhost: Awaited<ReturnType<typeof createTestVhost>>;
   let productService: Awaited<ReturnType<typeof startProductService>>;
-  let storageDir: string;
+  let store: Awaited<ReturnType<typeof createTestStorage>>;
   let service: ServiceProcess;
   let baseUrl: string;
   let receiver: Server;
@@ -35,7 +33,7 @@ describe('upload service process', () => {
   beforeAll(async () => {
     [database, vhost] = await Promise.all([createTestDatabase('upload_main'), createTestVhost('upload_main')]);
     productService = await startProductService({ databaseUrl: database.url, amqpUrl: vhost.url });
-    storageDir = await mkdtemp(path.join(tmpdir(), 'ipp-upload-main-'));
+    store = await createTestStorage('upload_main', driver);
     receiver = createServer(async (request, response) => {
       const chunks: Buffer[] = [];
       for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -52,7 +50,7 @@ describe('upload service process', () => {
         UPLOAD_PORT: String(port),
         DATABASE_URL: database.url,
         AMQP_URL: vhost.url,
-        STORAGE_DIR: storageDir,
+        ...(store.server ? { STORAGE_DRIVER: 's3', ...store.server.env } : { STORAGE_DIR: store.root }),
         PUBLIC_BASE_URL: 'http://public.test',
         PRODUCT_SERVICE_URL: productService.url,
         WEBHOOK_SECRET: SECRET,
@@ -64,7 +62,7 @@ describe('upload service process', () => {
     await service?.stop();
     receiver?.close();
     await productService?.stop();
-    await rm(storageDir, { recursive: true, force: true });
+    await store?.close();
     await vhost?.drop();
     await database?.drop();
   });

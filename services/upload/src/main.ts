@@ -12,6 +12,7 @@ import {
 import { createAmqp } from '@ipp/platform/amqp';
 import { migrate } from '@ipp/platform/migrations';
 import { installProcessGuard } from '@ipp/platform/process-guard';
+import { checkStorageAtStart, createStorage } from '@ipp/platform/storage';
 import { createUploadApp } from './app.ts';
 import { loadUploadConfig } from './config.ts';
 import { createPool } from './database.ts';
@@ -21,7 +22,6 @@ import { migrations } from './migrations/index.ts';
 import { createOutboxRelay } from './outbox-relay.ts';
 import { createProductClient } from './product-client.ts';
 import { createStalledItemsSweep } from './stalled-items.ts';
-import { createStorage } from './storage.ts';
 import { createUploadMetrics } from './upload-metrics.ts';
 import { createWebhookDispatcher } from './webhook-dispatcher.ts';
 
@@ -36,8 +36,9 @@ try {
 
   await migrate({ databaseUrl: config.DATABASE_URL, schema: 'upload', migrations });
   const pool = createPool({ databaseUrl: config.DATABASE_URL, max: config.DATABASE_POOL_MAX, logger });
-  const storage = createStorage(config.STORAGE_DIR);
-  await storage.prepare();
+  const storage = createStorage(config);
+  // Not fatal: the line names the setting at fault and readiness stays 503 until storage answers.
+  void checkStorageAtStart(storage, config, logger);
   const uploadMetrics = createUploadMetrics(metrics, pool);
   const probeDatabase = () => pool.query('SELECT 1');
 
@@ -113,6 +114,8 @@ try {
     fetchPolicy: config.FETCH_ALLOW_PRIVATE_NETWORKS,
     products: createProductClient({ baseUrl: config.PRODUCT_SERVICE_URL }),
     publicBaseUrl: config.PUBLIC_BASE_URL,
+    filesDelivery: config.FILES_DELIVERY,
+    filesUrlTtlS: config.FILES_URL_TTL_S,
     maxBytes: config.UPLOAD_MAX_BYTES,
     maxRows: config.CSV_MAX_ROWS,
     onAccepted: () => relay.wake(),

@@ -1,4 +1,4 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { csvKey, type ObjectStorage } from '@ipp/platform/storage';
 import { withSpan } from '@ipp/platform/telemetry';
 import { stringify } from 'csv-stringify/sync';
 import { COLUMNS } from './csv-parser.ts';
@@ -39,12 +39,11 @@ export async function renderOutputCsv(db: Queryable, requestId: string): Promise
   return stringify(records, { record_delimiter: '\n' });
 }
 
-/** Writes the file atomically (a reader never sees half of it). */
-export function writeOutputCsv(db: Queryable, requestId: string, path: string) {
+/** Stores the CSV under its key (all or nothing: a reader never sees half of it). */
+export function writeOutputCsv(db: Queryable, requestId: string, storage: ObjectStorage) {
   return withSpan('csv.generate', { 'upload.request_id': requestId }, async (span) => {
     const text = await renderOutputCsv(db, requestId);
-    await writeFile(`${path}.tmp`, text);
-    await rename(`${path}.tmp`, path);
+    await storage.put(csvKey(requestId), text);
     span.setAttribute('csv.bytes', Buffer.byteLength(text));
     return text;
   });

@@ -1,9 +1,9 @@
 import type { ImageFailed } from '@ipp/contracts';
 import type { Logger } from '@ipp/platform';
 import { RETRY_DELAYS_MS } from '@ipp/platform/amqp';
+import type { ObjectStorage } from '@ipp/platform/storage';
 import { type Pool, transaction } from './database.ts';
 import { applyImageEvent, type EventOutcome } from './image-events.ts';
-import type { Storage } from './storage.ts';
 import { insertJobs } from './upload-repository.ts';
 import { createWakeup } from './wakeup.ts';
 
@@ -49,7 +49,7 @@ const STALLED = `
  */
 export function createStalledItemsSweep(options: {
   pool: Pool;
-  storage: Storage;
+  storage: ObjectStorage;
   publicBaseUrl: string;
   logger: Logger;
   /** Jobs waiting in the jobs queue (not yet taken by a worker). */

@@ -1,10 +1,11 @@
 import { UploadListSchema, UploadStatusSchema } from '@ipp/contracts';
+import { STORAGE_DRIVERS } from '@ipp/platform/storage/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyImageEvent } from './image-events.ts';
 import { failedEvent, itemsOf, processedEvent } from './testing/events.ts';
 import { CSV_HEADER, createHarness, csvForm, type Harness, PUBLIC_BASE_URL } from './testing/harness.ts';
 
-describe('status, list and output CSV', () => {
+describe.each(STORAGE_DRIVERS)('status, list and output CSV on %s storage', (driver) => {
   let harness: Harness;
   let requestId: string;
   const csv = `${CSV_HEADER}\nS1,Desk,"https://img.test/1.jpg,https://img.test/2.jpg"\nS2,Chair,https://img.test/3.jpg\n`;
@@ -12,7 +13,7 @@ describe('status, list and output CSV', () => {
     applyImageEvent({ pool: harness.pool, storage: harness.storage, publicBaseUrl: PUBLIC_BASE_URL }, event);
 
   beforeAll(async () => {
-    harness = await createHarness('upload_status');
+    harness = await createHarness('upload_status', { driver });
     const older = await harness.upload(csvForm(`${CSV_HEADER}\nS9,Old,https://img.test/9.jpg\n`));
     expect(older.status).toBe(202);
     const { body } = await harness.upload(csvForm(csv, { webhook_url: 'https://hooks.test/x' }));

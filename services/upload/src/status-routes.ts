@@ -1,11 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { pagesFor, RequestIdSchema, UploadListQuerySchema } from '@ipp/contracts';
 import { type AppEnv, AppError, validationError } from '@ipp/platform';
+import { csvKey, type ObjectStorage } from '@ipp/platform/storage';
 import type { Hono } from 'hono';
 import type { Pool } from './database.ts';
 import { writeOutputCsv } from './output-csv.ts';
 import { findStatus, findSummary, isFinal, listSummaries } from './status-repository.ts';
-import type { Storage } from './storage.ts';
 
 function requestIdOf(value: string) {
   const parsed = RequestIdSchema.safeParse(value);
@@ -16,7 +16,10 @@ function requestIdOf(value: string) {
 const notFound = (requestId: string) => new AppError('not_found', `No upload request ${requestId}`);
 
 /** Request status, the paginated list and the output CSV. */
-export function mountStatusRoutes(app: Hono<AppEnv>, options: { pool: Pool; storage: Storage; publicBaseUrl: string }) {
+export function mountStatusRoutes(
+  app: Hono<AppEnv>,
+  options: { pool: Pool; storage: ObjectStorage; publicBaseUrl: string },
+) {
   const { pool, storage, publicBaseUrl } = options;
 
   const status = async (requestId: string) => {
@@ -42,10 +45,10 @@ export function mountStatusRoutes(app: Hono<AppEnv>, options: { pool: Pool; stor
     if (!isFinal(summary.status)) {
       throw new AppError('conflict', `Request ${requestId} is still ${summary.status}; the output CSV is not ready`);
     }
-    const path = storage.csvPath(requestId);
-    const text = await readFile(path, 'utf8').catch(() => writeOutputCsv(pool, requestId, path));
     c.header('content-type', 'text/csv; charset=utf-8');
     c.header('content-disposition', `attachment; filename="${requestId}.csv"`);
-    return c.body(text);
+    const stored = await storage.get(csvKey(requestId));
+    if (stored) return c.body(Readable.toWeb(stored.body) as unknown as ReadableStream);
+    return c.body(await writeOutputCsv(pool, requestId, storage));
   });
 }

@@ -1,14 +1,12 @@
 import { randomInt } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { AppError } from '@ipp/platform';
+import type { ObjectStorage } from '@ipp/platform/storage';
+import { createTestStorage, storedFiles } from '@ipp/platform/storage/testing';
 import { until } from '@ipp/platform/testing';
 import { multipartBody, type Part } from '@ipp/platform/testing-multipart';
 import { rawRequest, sendAndCut } from '@ipp/platform/testing-sockets';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStorage, type Storage } from './storage.ts';
 import { CSV_HEADER, createHarness, type Harness } from './testing/harness.ts';
 import { readUploadForm } from './upload-form.ts';
 
@@ -55,12 +53,13 @@ function cutRequest(body: Buffer, contentType: string, cut: number, random: (bel
 }
 
 describe(`readUploadForm cut at random offsets (seed ${SEED})`, () => {
-  let storage: Storage;
+  let stored: Awaited<ReturnType<typeof createTestStorage>>;
+  let storage: ObjectStorage;
   let forms: Array<ReturnType<typeof multipartBody> & { images: number }>;
   beforeAll(async () => {
     console.log(`upload form fuzz seed: ${SEED} (set UPLOAD_FUZZ_SEED to replay)`);
-    storage = createStorage(await mkdtemp(path.join(tmpdir(), 'ipp-upload-fuzz-')));
-    await storage.prepare();
+    stored = await createTestStorage('upload_form');
+    storage = stored.storage;
     const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#f00' } })
       .png()
       .toBuffer();
@@ -87,7 +86,7 @@ describe(`readUploadForm cut at random offsets (seed ${SEED})`, () => {
       { ...multipartBody([...fields, image('a.png'), unknown, image('b.png')]), images: 2 },
     ];
   });
-  afterAll(() => rm(storage.root, { recursive: true, force: true }));
+  afterAll(() => stored.close());
 
   it(`rejects with a 4xx and keeps no file for every cut short of the whole body (${RUNS} runs)`, async () => {
     const random = prng(SEED);
@@ -107,15 +106,15 @@ describe(`readUploadForm cut at random offsets (seed ${SEED})`, () => {
         expect(cut, context).toBe(form.body.length);
         expect(outcome.value.images.length, context).toBe(form.images);
         expect(outcome.value.fields.quality, context).toBe('70');
-        expect((await readdir(path.join(storage.root, 'uploads'))).length, context).toBe(form.images);
-        await Promise.all(outcome.value.images.map((image) => rm(storage.pathOf(image.key))));
+        expect((await storedFiles(stored.root, 'uploads')).length, context).toBe(form.images);
+        await Promise.all(outcome.value.images.map((image) => storage.delete(image.key)));
       } else {
         expect(cut, context).toBeLessThan(form.body.length);
         expect(outcome.error, context).toBeInstanceOf(AppError);
         expect((outcome.error as AppError).status, context).toBeGreaterThanOrEqual(400);
         expect((outcome.error as AppError).status, context).toBeLessThan(500);
       }
-      expect(await readdir(path.join(storage.root, 'uploads')), context).toEqual([]);
+      expect(await storedFiles(stored.root, 'uploads'), context).toEqual([]);
     }
   });
 });
@@ -165,7 +164,7 @@ describe(`POST /api/upload cut at random offsets over a socket (seed ${SEED})`, 
       await sendAndCut(url, bytes, cut, random(30));
       await until(async () => (await answered()) > before);
       const context = `run ${run}, seed ${SEED}, cut ${cut} of ${bytes.length}`;
-      expect(await readdir(path.join(harness.storage.root, 'uploads')), context).toEqual([]);
+      expect(await harness.storedFiles('uploads'), context).toEqual([]);
     }
     for (const table of ['requests', 'items', 'outbox']) expect(await harness.count(table), table).toBe(0);
     expect(harness.accepted()).toBe(0);

@@ -1,18 +1,18 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import type { ObjectStorage } from '@ipp/platform/storage';
+import { createTestStorage, storedFiles } from '@ipp/platform/storage/testing';
 import { multipartBody, type Part } from '@ipp/platform/testing-multipart';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStorage, type Storage } from './storage.ts';
+
 import { readUploadForm } from './upload-form.ts';
 
 describe('readUploadForm', () => {
-  let storage: Storage;
+  let stored: Awaited<ReturnType<typeof createTestStorage>>;
+  let storage: ObjectStorage;
   beforeAll(async () => {
-    storage = createStorage(await mkdtemp(path.join(tmpdir(), 'ipp-upload-form-')));
-    await storage.prepare();
+    stored = await createTestStorage('upload_form');
+    storage = stored.storage;
   });
-  afterAll(() => rm(storage.root, { recursive: true, force: true }));
+  afterAll(() => stored.close());
 
   const read = (parts: Part[]) => {
     const form = multipartBody(parts);
@@ -32,7 +32,7 @@ describe('readUploadForm', () => {
       status: 400,
       message: 'At most 130 parts per upload',
     });
-    expect(await readdir(path.join(storage.root, 'uploads'))).toEqual([]);
+    expect(await storedFiles(stored.root, 'uploads')).toEqual([]);
   });
 
   it('reads fields, drops unknown parts and keeps the CSV', async () => {

@@ -1,13 +1,11 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { AppError } from '@ipp/platform';
+import { type ObjectStorage, uploadKey } from '@ipp/platform/storage';
 import busboy from 'busboy';
 import { type ImageType, sniffImage } from './image-sniff.ts';
-import type { Storage } from './storage.ts';
 
 export type StoredImage = { key: string; type: ImageType; bytes: number; sha256: string; filename: string };
 export type UploadForm = { fields: Record<string, string>; csv: Buffer | undefined; images: StoredImage[] };
@@ -20,36 +18,45 @@ const PARTS_MAX = FIELDS_MAX + IMAGES_MAX + 10;
 
 const tooLarge = (maxBytes: number) => new AppError('payload_too_large', `The upload exceeds ${maxBytes} bytes`);
 
-/** Streams an image part to a temporary file, hashing it and keeping its first bytes for sniffing. */
-async function storeImage(stream: Readable, storage: Storage, filename: string): Promise<StoredImage> {
-  const temporaryPath = storage.pathOf(`uploads/${randomUUID()}.part`);
+/**
+ * Streams an image part into storage, hashing it: its first bytes are sniffed before anything is stored,
+ * so the key carries the real type and a part that is not an image is refused without a write. A part that
+ * fails midway (the client left) stores nothing: `put` is all or nothing.
+ */
+async function storeImage(stream: Readable, storage: ObjectStorage, filename: string): Promise<StoredImage> {
   const hash = createHash('sha256');
   let head = Buffer.alloc(0);
   let bytes = 0;
+  let sniffed: (head: Buffer) => void = () => {};
+  const headRead = new Promise<Buffer>((resolve) => (sniffed = resolve));
   const tap = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       hash.update(chunk);
       bytes += chunk.length;
-      if (head.length < SNIFF_BYTES) head = Buffer.concat([head, chunk.subarray(0, SNIFF_BYTES)]);
+      if (head.length < SNIFF_BYTES) {
+        head = Buffer.concat([head, chunk.subarray(0, SNIFF_BYTES)]);
+        if (head.length >= SNIFF_BYTES) sniffed(head);
+      }
       callback(null, chunk);
     },
+    flush(callback) {
+      sniffed(head);
+      callback();
+    },
   });
-  try {
-    await pipeline(stream, tap, createWriteStream(temporaryPath));
-  } catch (error) {
-    await rm(temporaryPath, { force: true });
-    throw error;
-  }
-  const type = sniffImage(head);
+  const flowing = pipeline(stream, tap);
+  const type = sniffImage(await Promise.race([headRead, flowing.then(() => headRead)]));
   if (!type) {
-    await rm(temporaryPath, { force: true });
+    // The refusal stops the whole body; this part's pipeline ends with it, heard here.
+    flowing.catch(() => undefined);
+    tap.destroy();
     throw new AppError(
       'unsupported_media_type',
       `"${filename}" is not a supported image (JPEG, PNG, GIF, WebP, AVIF, HEIF, TIFF)`,
     );
   }
-  const key = storage.newUploadKey(type.extension);
-  await rename(temporaryPath, storage.pathOf(key));
+  const key = uploadKey(type.extension);
+  await Promise.all([storage.put(key, tap, { contentType: type.contentType }), flowing]);
   return { key, type, bytes, sha256: hash.digest('hex'), filename };
 }
 
@@ -66,7 +73,7 @@ function refusalFor(csvParts: number, imageParts: number) {
  * (a CSV) and `images` parts written to storage under generated keys. Every stored file is removed again
  * when the form turns out to be bad.
  */
-export async function readUploadForm(request: Request, options: { maxBytes: number; storage: Storage }) {
+export async function readUploadForm(request: Request, options: { maxBytes: number; storage: ObjectStorage }) {
   const { maxBytes, storage } = options;
   const contentType = request.headers.get('content-type') ?? '';
   if (!/^multipart\/form-data\s*;/i.test(contentType)) {
@@ -144,6 +151,6 @@ export async function readUploadForm(request: Request, options: { maxBytes: numb
   return form;
 }
 
-export async function discardImages(form: UploadForm, storage: Storage) {
-  await Promise.all(form.images.map((image) => rm(storage.pathOf(image.key), { force: true })));
+export async function discardImages(form: UploadForm, storage: ObjectStorage) {
+  await Promise.all(form.images.map((image) => storage.delete(image.key)));
 }

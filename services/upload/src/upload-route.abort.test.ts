@@ -1,5 +1,4 @@
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
+import { STORAGE_DRIVERS } from '@ipp/platform/storage/testing';
 import { until } from '@ipp/platform/testing';
 import { multipartBody, type Part } from '@ipp/platform/testing-multipart';
 import { rawRequest, sendAndCut, trickle } from '@ipp/platform/testing-sockets';
@@ -9,11 +8,11 @@ import { CSV_HEADER, createHarness, csvForm, type Harness } from './testing/harn
 
 const ROWS = `${CSV_HEADER}\n${'S1,One,https://img.test/1.jpg\n'.repeat(4000)}`;
 
-describe('POST /api/upload (client goes away)', () => {
+describe.each(STORAGE_DRIVERS)('POST /api/upload (client goes away) on %s storage', (driver) => {
   let harness: Harness;
   let png: Buffer;
   beforeAll(async () => {
-    harness = await createHarness('upload_abort', { maxBytes: 2_000_000, requestTimeoutMs: 1500 });
+    harness = await createHarness('upload_abort', { driver, maxBytes: 2_000_000, requestTimeoutMs: 1500 });
     const small = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#0f0' } })
       .png()
       .toBuffer();
@@ -27,7 +26,7 @@ describe('POST /api/upload (client goes away)', () => {
     for (const table of ['requests', 'items', 'outbox', 'idempotency_keys']) {
       expect(await harness.count(table), table).toBe(0);
     }
-    expect(await readdir(path.join(harness.storage.root, 'uploads'))).toEqual([]);
+    expect(await harness.storedFiles('uploads')).toEqual([]);
     expect(harness.accepted()).toBe(0);
     expect((await harness.request('/api/uploads')).status).toBe(200);
   });

@@ -1,16 +1,15 @@
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
+import { STORAGE_DRIVERS } from '@ipp/platform/storage/testing';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CSV_HEADER, createHarness, csvForm, type Harness } from './testing/harness.ts';
 
 const GOOD_CSV = `${CSV_HEADER}\nS1,One,https://img.test/1.jpg\n`;
 
-describe('POST /api/upload (refused)', () => {
+describe.each(STORAGE_DRIVERS)('POST /api/upload (refused) on %s storage', (driver) => {
   let harness: Harness;
   let png: Buffer;
   beforeAll(async () => {
-    harness = await createHarness('upload_error', { maxBytes: 64 * 1024, maxRows: 5 });
+    harness = await createHarness('upload_error', { driver, maxBytes: 64 * 1024, maxRows: 5 });
     png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#00f' } })
       .png()
       .toBuffer();
@@ -22,7 +21,7 @@ describe('POST /api/upload (refused)', () => {
     for (const table of ['requests', 'items', 'outbox', 'idempotency_keys', 'webhook_deliveries']) {
       expect(await harness.count(table), table).toBe(0);
     }
-    expect(await readdir(path.join(harness.storage.root, 'uploads'))).toEqual([]);
+    expect(await harness.storedFiles('uploads')).toEqual([]);
     expect(harness.productService.calls).toEqual([]);
   });
 

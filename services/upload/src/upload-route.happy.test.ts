@@ -1,11 +1,12 @@
+import { STORAGE_DRIVERS } from '@ipp/platform/storage/testing';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSV_HEADER, createHarness, csvForm, type Harness } from './testing/harness.ts';
 
-describe('POST /api/upload (accepted)', () => {
+describe.each(STORAGE_DRIVERS)('POST /api/upload (accepted) on %s storage', (driver) => {
   let harness: Harness;
   beforeAll(async () => {
-    harness = await createHarness('upload_happy');
+    harness = await createHarness('upload_happy', { driver });
   });
   afterAll(() => harness.close());
 

@@ -2,15 +2,15 @@ import { createHash } from 'node:crypto';
 import { CreateProductSchema, type UploadAccepted, UploadOptionsSchema } from '@ipp/contracts';
 import { type AppEnv, AppError, validationError } from '@ipp/platform';
 import { BlockedAddressError, checkUrl, type NetworkPolicy } from '@ipp/platform/ssrf-guard';
+import { fileUrl, type ObjectStorage } from '@ipp/platform/storage';
 import type { Hono } from 'hono';
 import { parseProductCsv } from './csv-parser.ts';
 import { sniffImage } from './image-sniff.ts';
 import { acceptUpload, type IngestDependencies, type IngestPlan } from './ingest.ts';
-import type { Storage } from './storage.ts';
 import { discardImages, readUploadForm, type UploadForm } from './upload-form.ts';
 
 export type UploadRouteOptions = IngestDependencies & {
-  storage: Storage;
+  storage: ObjectStorage;
   fetchPolicy: NetworkPolicy;
   publicBaseUrl: string;
   maxBytes: number;
@@ -62,7 +62,7 @@ function imagesPlan(form: UploadForm, options: IngestPlan['options'], publicBase
     position,
     serial_number,
     product_name: name,
-    input_url: new URL(`/files/${image.key}`, publicBaseUrl).toString(),
+    input_url: fileUrl(publicBaseUrl, image.key),
     source: { kind: 'file' as const, key: image.key, content_type: image.type.contentType },
   }));
   const images = form.images.map((image) => image.sha256);

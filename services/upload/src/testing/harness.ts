@@ -1,15 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { createLogger, createMetrics, listen } from '@ipp/platform';
 import { migrate } from '@ipp/platform/migrations';
 import { parseNetworkPolicy } from '@ipp/platform/ssrf-guard';
+import { createTestStorage, type StorageDriver, storedFiles } from '@ipp/platform/storage/testing';
 import { createTestDatabase } from '@ipp/platform/testing';
 import { createUploadApp } from '../app.ts';
 import { createPool } from '../database.ts';
 import { migrations } from '../migrations/index.ts';
 import { createProductClient } from '../product-client.ts';
-import { createStorage } from '../storage.ts';
 import { startProductStandIn } from './product-stand-in.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies field by field and assert them.
@@ -18,17 +15,16 @@ type JsonBody = any;
 export const PUBLIC_BASE_URL = 'http://files.test';
 export const testLogger = createLogger({ service: 'upload-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-/** A migrated database of its own, a storage directory and a product stand-in; the app is built on them. */
+/** A migrated database of its own, storage of its own and a product stand-in; the app is built on them. */
 export async function createHarness(
   label: string,
-  options: { maxBytes?: number; maxRows?: number; requestTimeoutMs?: number } = {},
+  options: { maxBytes?: number; maxRows?: number; requestTimeoutMs?: number; driver?: StorageDriver } = {},
 ) {
   const database = await createTestDatabase(label);
   await migrate({ databaseUrl: database.url, schema: 'upload', migrations });
   const pool = createPool({ databaseUrl: database.url, max: 5, logger: testLogger });
-  const storageDir = await mkdtemp(path.join(tmpdir(), 'ipp-upload-'));
-  const storage = createStorage(storageDir);
-  await storage.prepare();
+  const stored = await createTestStorage(label, options.driver);
+  const { storage } = stored;
   const productService = await startProductStandIn();
   let accepted = 0;
   const metrics = createMetrics('upload');
@@ -61,6 +57,12 @@ export async function createHarness(
     request,
     pool,
     storage,
+    /** The directory the stored objects end up in, whichever the driver. */
+    storageRoot: stored.root,
+    /** The S3 server (s3 driver only), to stop and start in fault tests. */
+    s3: stored.server,
+    /** The files stored under a folder such as `uploads`, whichever the driver. */
+    storedFiles: (folder: string) => storedFiles(stored.root, folder),
     databaseUrl: database.url,
     productService,
     accepted: () => accepted,
@@ -81,7 +83,7 @@ export async function createHarness(
       await server.close(1000);
       await pool.end();
       await productService.close();
-      await rm(storageDir, { recursive: true, force: true });
+      await stored.close();
       await database.drop();
     },
   };
