@@ -78,3 +78,25 @@ export const ImageFailedSchema = z.object({
 export type ImageProcessJob = z.infer<typeof ImageProcessJobSchema>;
 export type ImageProcessed = z.infer<typeof ImageProcessedSchema>;
 export type ImageFailed = z.infer<typeof ImageFailedSchema>;
+
+/** What each routing key carries: publishers validate against it before sending, consumers on receipt. */
+export const MESSAGE_SCHEMAS = {
+  [ROUTING_KEYS.process]: ImageProcessJobSchema,
+  [ROUTING_KEYS.processed]: ImageProcessedSchema,
+  [ROUTING_KEYS.failed]: ImageFailedSchema,
+} as const;
+
+/**
+ * The work queues and what feeds them: each is bound to its exchange with these routing keys. A dead-lettered
+ * job keeps its queue's name as routing key, which is how `upload.dead-jobs` gets a copy.
+ */
+export const QUEUE_BINDINGS = [
+  { queue: QUEUES.jobs, exchange: EXCHANGES.jobs, routingKeys: [ROUTING_KEYS.process] },
+  {
+    queue: QUEUES.uploadEvents,
+    exchange: EXCHANGES.events,
+    routingKeys: [ROUTING_KEYS.processed, ROUTING_KEYS.failed],
+  },
+  { queue: QUEUES.productEvents, exchange: EXCHANGES.events, routingKeys: [ROUTING_KEYS.processed] },
+  { queue: QUEUES.uploadDeadJobs, exchange: EXCHANGES.deadLetter, routingKeys: [QUEUES.jobs] },
+] as const;

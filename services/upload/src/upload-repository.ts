@@ -2,6 +2,7 @@ import type { ImageProcessJob } from '@ipp/contracts';
 import { EXCHANGES, ROUTING_KEYS } from '@ipp/contracts';
 import { context, propagation } from '@opentelemetry/api';
 import type { Queryable } from './database.ts';
+import { buildImageJob, type ItemForJob } from './image-job.ts';
 
 export type JobOptions = ImageProcessJob['options'];
 export type NewItem = {
@@ -28,34 +29,15 @@ function traceHeaders() {
   return carrier;
 }
 
-/**
- * One `image.process` job per item, built by the database from the items' rows, their request's options and
- * the product ids the product service answered (ImageProcessJobSchema). `$1` selects the items.
- */
-const outboxJobsSql = (selection: string) => `
-  WITH product AS (SELECT * FROM jsonb_to_recordset($5::jsonb) AS product(serial_number text, id bigint))
-  INSERT INTO upload.outbox (exchange, routing_key, payload, headers)
-  SELECT $2, $3, jsonb_build_object(
-      'message_id', gen_random_uuid(),
-      'type', $3::text,
-      'version', 1,
-      'occurred_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-      'request_id', item.request_id,
-      'item_id', item.id,
-      'source', CASE WHEN item.source_key IS NULL
-        THEN jsonb_build_object('kind', 'url', 'url', item.input_url)
-        ELSE jsonb_strip_nulls(jsonb_build_object('kind', 'file', 'key', item.source_key, 'content_type', item.source_content_type))
-      END,
-      'options', request.options - 'webhook_url',
-      'product', jsonb_build_object('id', product.id, 'serial_number', item.serial_number, 'name', item.product_name)
-    ), $4::jsonb
-  FROM upload.items item
-    JOIN upload.requests request ON request.id = item.request_id
-    LEFT JOIN product ON product.serial_number = item.serial_number
+/** The items a job is built from (`$1` selects them), in the order their jobs are written. */
+const itemsForJobsSql = (selection: string) => `
+  SELECT item.id, item.request_id, item.input_url, item.source_key, item.source_content_type, item.serial_number,
+    item.product_name, request.options
+  FROM upload.items item JOIN upload.requests request ON request.id = item.request_id
   WHERE ${selection} ORDER BY item.request_id, item.row_number, item.position`;
 
-const JOBS_OF_REQUEST_SQL = outboxJobsSql('item.request_id = $1');
-const JOBS_OF_ITEMS_SQL = outboxJobsSql('item.id = ANY($1::uuid[])');
+const ITEMS_OF_REQUEST_SQL = itemsForJobsSql('item.request_id = $1');
+const ITEMS_BY_ID_SQL = itemsForJobsSql('item.id = ANY($1::uuid[])');
 
 /** Writes the request, its items and its pending webhook (in the caller's transaction). */
 export async function insertRequest(client: Queryable, request: NewRequest) {
@@ -99,8 +81,16 @@ export async function insertJobs(
   products: Array<{ serial_number: string; id: number }> = [],
 ) {
   const [sql, selected] =
-    'requestId' in selection ? [JOBS_OF_REQUEST_SQL, selection.requestId] : [JOBS_OF_ITEMS_SQL, selection.itemIds];
-  await client.query(sql, [selected, EXCHANGES.jobs, ROUTING_KEYS.process, traceHeaders(), JSON.stringify(products)]);
+    'requestId' in selection ? [ITEMS_OF_REQUEST_SQL, selection.requestId] : [ITEMS_BY_ID_SQL, selection.itemIds];
+  const { rows } = await client.query<ItemForJob>(sql, [selected]);
+  const productIds = new Map(products.map((product) => [product.serial_number, product.id]));
+  const jobs = rows.map((item) => buildImageJob(item, productIds.get(item.serial_number) ?? null));
+  await client.query(
+    `INSERT INTO upload.outbox (exchange, routing_key, payload, headers)
+     SELECT $1, $2, job.payload, $3::jsonb FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS job(payload, position)
+     ORDER BY job.position`,
+    [EXCHANGES.jobs, ROUTING_KEYS.process, traceHeaders(), JSON.stringify(jobs)],
+  );
 }
 
 export type IdempotencyRecord = { body_hash: string; request_id: string; total: number };
