@@ -1,23 +1,22 @@
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ImageFailedSchema, ImageProcessedSchema, type ImageProcessJob } from '@ipp/contracts';
 import { createLogger, createMetrics } from '@ipp/platform';
 import { parseNetworkPolicy } from '@ipp/platform/ssrf-guard';
+import { createTestStorage, STORAGE_DRIVERS, type StorageDriver } from '@ipp/platform/storage/testing';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSourceFetcher } from './fetch-source.ts';
 import { createJobHandler } from './handle-job.ts';
 import { ProcessingError } from './processing-error.ts';
-import { createStorage } from './storage.ts';
 import { serveBytes, startImageServer } from './testing/image-server.ts';
 import { photoJpeg } from './testing/images.ts';
 import { createWorkerMetrics } from './worker-metrics.ts';
 
 const published: Array<{ routingKey: string; message: { message_id: string } }> = [];
-let storageDir: string;
+const stores: Partial<Record<StorageDriver, Awaited<ReturnType<typeof createTestStorage>>>> = {};
+const handlers: Partial<Record<StorageDriver, ReturnType<typeof createJobHandler>>> = {};
 let server: Awaited<ReturnType<typeof startImageServer>>;
-let handle: ReturnType<typeof createJobHandler>;
 const fetcher = createSourceFetcher({
   policy: parseNetworkPolicy('127.0.0.0/8'),
   timeoutMs: 2000,
@@ -26,29 +25,32 @@ const fetcher = createSourceFetcher({
 });
 
 beforeAll(async () => {
-  storageDir = await mkdtemp(path.join(tmpdir(), 'image-worker-'));
   const photo = await photoJpeg(640, 480);
   server = await startImageServer({
     '/photo.jpg': serveBytes(photo, 'image/jpeg'),
     '/page.html': serveBytes(Buffer.from('<html></html>'), 'image/jpeg'),
     '/down': (_request, response) => response.writeHead(503).end(),
   });
-  handle = createJobHandler({
-    download: fetcher.download,
-    storage: createStorage(storageDir),
-    publish: async (_exchange, routingKey, message) => {
-      published.push({ routingKey, message });
-    },
-    metrics: createWorkerMetrics(createMetrics('image-worker-test').registry),
-    logger: createLogger({ service: 'image-worker-test', level: 'silent' }),
-    publicBaseUrl: 'https://images.example.com/',
-    maxPixels: 50_000_000,
-    maxBytes: 5_000_000,
-    concurrency: 2,
-  });
+  for (const driver of STORAGE_DRIVERS) {
+    const store = await createTestStorage('image_worker_handle', driver);
+    stores[driver] = store;
+    handlers[driver] = createJobHandler({
+      download: fetcher.download,
+      storage: store.storage,
+      publish: async (_exchange, routingKey, message) => {
+        published.push({ routingKey, message });
+      },
+      metrics: createWorkerMetrics(createMetrics('image-worker-test').registry),
+      logger: createLogger({ service: 'image-worker-test', level: 'silent' }),
+      fileUrl: (key) => `https://images.example.com/files/${key}`,
+      maxPixels: 50_000_000,
+      maxBytes: 5_000_000,
+      concurrency: 2,
+    });
+  }
 });
 afterAll(async () => {
-  await Promise.all([server.close(), fetcher.close(), rm(storageDir, { recursive: true, force: true })]);
+  await Promise.all([server.close(), fetcher.close(), ...Object.values(stores).map((store) => store.close())]);
 });
 
 function job(url: string, options: Partial<ImageProcessJob['options']> = {}): ImageProcessJob {
@@ -72,7 +74,11 @@ const delivery = (attempt: number, finalAttempt = false) => ({
 });
 const lastEvent = () => published.at(-1)?.message;
 
-describe('createJobHandler', () => {
+describe.each(STORAGE_DRIVERS)('createJobHandler on %s storage', (driver) => {
+  const handle: ReturnType<typeof createJobHandler> = (job, delivery) =>
+    (handlers[driver] as ReturnType<typeof createJobHandler>)(job, delivery);
+  const storageDir = () => stores[driver]?.root as string;
+
   it('stores the output and thumbnail under the item key and publishes image.processed', async () => {
     const request = job(server.url('/photo.jpg'), { format: 'webp', max_width: 320 });
     await handle(request, delivery(1));
@@ -87,7 +93,7 @@ describe('createJobHandler', () => {
       format: 'webp',
       input_url: request.source.kind === 'url' ? request.source.url : '',
     });
-    const file = path.join(storageDir, event.output_key);
+    const file = path.join(storageDir(), event.output_key);
     expect(await sharp(file).metadata()).toMatchObject({ format: 'webp', width: 320 });
     expect((await stat(file)).size).toBe(event.output_bytes);
   });
@@ -98,7 +104,7 @@ describe('createJobHandler', () => {
     const first = lastEvent();
     await handle(request, { ...delivery(1), redelivered: true });
     expect(lastEvent()?.message_id).toBe(first?.message_id);
-    expect(await readdir(path.join(storageDir, 'outputs', request.request_id))).toEqual([
+    expect(await readdir(path.join(storageDir(), 'outputs', request.request_id))).toEqual([
       `${request.item_id}.jpg`,
       `${request.item_id}.thumb.webp`,
     ]);

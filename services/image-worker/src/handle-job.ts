@@ -1,21 +1,23 @@
 import { EXCHANGES, type ImageProcessJob, ROUTING_KEYS } from '@ipp/contracts';
 import type { Logger } from '@ipp/platform';
 import type { Delivery } from '@ipp/platform/amqp';
+import { type ObjectStorage, outputKeys } from '@ipp/platform/storage';
 import { withSpan } from '@ipp/platform/telemetry';
-import { failedEvent, outputKeys, processedEvent } from './events.ts';
+import { failedEvent, processedEvent } from './events.ts';
 import { processImage } from './process-image.ts';
 import { ProcessingError, transient } from './processing-error.ts';
 import { createSlots } from './processing-slots.ts';
-import type { Storage } from './storage.ts';
+import { readStoredUpload } from './stored-source.ts';
 import type { WorkerMetrics } from './worker-metrics.ts';
 
 export type JobHandlerDependencies = {
   download: (url: string) => Promise<Buffer>;
-  storage: Storage;
+  storage: ObjectStorage;
   publish: (exchange: string, routingKey: string, message: { message_id: string; type: string }) => Promise<void>;
   metrics: WorkerMetrics;
   logger: Logger;
-  publicBaseUrl: string;
+  /** The URL clients get for a stored key (the gateway's `/files/<key>`, or FILES_PUBLIC_BASE_URL's). */
+  fileUrl: (key: string) => string;
   maxPixels: number;
   maxBytes: number;
   /** Images in sharp at once (WORKER_CONCURRENCY); jobs beyond it download while they wait. */
@@ -28,7 +30,7 @@ export type JobHandlerDependencies = {
  * retry, except on the last attempt, which reports `image.failed` (permanent: false) instead.
  */
 export function createJobHandler(dependencies: JobHandlerDependencies) {
-  const { storage, metrics, publicBaseUrl } = dependencies;
+  const { storage, metrics, fileUrl } = dependencies;
   const inSlot = createSlots(dependencies.concurrency);
 
   async function process(job: ImageProcessJob) {
@@ -38,7 +40,7 @@ export function createJobHandler(dependencies: JobHandlerDependencies) {
       const bytes =
         job.source.kind === 'url'
           ? await dependencies.download(job.source.url)
-          : await storage.readUpload(job.source.key, dependencies.maxBytes);
+          : await readStoredUpload(storage, job.source.key, dependencies.maxBytes);
       span.setAttribute('image.input_bytes', bytes.length);
       return bytes;
     });
@@ -58,9 +60,9 @@ export function createJobHandler(dependencies: JobHandlerDependencies) {
         return processed;
       }),
     );
-    const keys = outputKeys(job, result.format);
-    await storage.write(keys.output, result.data);
-    await storage.write(keys.thumbnail, result.thumbnail);
+    const keys = outputKeys(job.request_id, job.item_id, result.format);
+    await storage.put(keys.output, result.data);
+    await storage.put(keys.thumbnail, result.thumbnail);
     const event = processedEvent(
       job,
       {
@@ -72,7 +74,7 @@ export function createJobHandler(dependencies: JobHandlerDependencies) {
         inputBytes: input.length,
         outputBytes: result.data.length,
       },
-      publicBaseUrl,
+      fileUrl,
     );
     await dependencies.publish(EXCHANGES.events, ROUTING_KEYS.processed, event);
     metrics.inputBytes.inc(input.length);
@@ -97,7 +99,7 @@ export function createJobHandler(dependencies: JobHandlerDependencies) {
         throw failure;
       }
       log.warn({ code: failure.code, permanent: failure.permanent, err: error }, 'image failed');
-      await dependencies.publish(EXCHANGES.events, ROUTING_KEYS.failed, failedEvent(job, failure, publicBaseUrl));
+      await dependencies.publish(EXCHANGES.events, ROUTING_KEYS.failed, failedEvent(job, failure, fileUrl));
       metrics.failed.inc({ code: failure.code, permanent: String(failure.permanent) });
     }
   };
