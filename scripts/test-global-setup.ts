@@ -1,4 +1,5 @@
 // One id per test run: every database and vhost a test creates carries it, and teardown drops them all.
+// The S3 server the storage tests start is built here once (cached after), not inside a test's time limit.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -8,6 +9,7 @@ const run = promisify(execFile);
 export async function setup() {
   process.env.IPP_TEST_RUN ??= `${Date.now().toString(36)}${process.pid}`;
   process.env.FORCE_COLOR = '0';
+  await run('bash', [new URL('./tools/versitygw.sh', import.meta.url).pathname]);
 }
 
 export async function teardown() {

@@ -5,6 +5,7 @@ import {
   type UploadStatus,
   UploadStatusSchema,
 } from '@ipp/contracts';
+import { STORAGE_DRIVERS } from '@ipp/platform/storage/testing';
 import sharp from 'sharp';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +15,7 @@ import { type Stack, startStack } from './stack.ts';
 
 const FINAL = ['completed', 'completed_with_errors', 'failed'];
 
-describe('the image pipeline through the gateway', () => {
+describe.each(STORAGE_DRIVERS)('the image pipeline through the gateway on %s storage', (driver) => {
   let stack: Stack;
   let images: Awaited<ReturnType<typeof startImageServer>>;
   let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
@@ -54,6 +55,7 @@ describe('the image pipeline through the gateway', () => {
     receiver = await startWebhookReceiver({ failFirst: 1 });
     stack = await startStack({
       label: 'e2e_pipeline',
+      storage: driver,
       services: ['product', 'upload', 'image-worker', 'gateway'],
       env: { CSV_MAX_ROWS: '50' },
     });

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type StorageDriver, startTestS3 } from '@ipp/platform/storage/testing';
 import {
   createTestDatabase,
   createTestVhost,
@@ -36,11 +37,15 @@ export async function startStack(options: {
   env?: Record<string, string>;
   database?: Dependency;
   broker?: Dependency;
+  /** `fs` (default): a temporary STORAGE_DIR; `s3`: a bucket on a versitygw of the stack's own. */
+  storage?: StorageDriver;
 }) {
   const database = options.database ?? (await createTestDatabase(options.label));
   // Every stack gets a vhost of its own: even the product service alone consumes image events.
   const vhost = options.broker ?? (await createTestVhost(options.label));
-  const storageDir = await mkdtemp(join(tmpdir(), `ipp-${options.label}-`));
+  const s3 = options.storage === 's3' ? await startTestS3(options.label) : undefined;
+  // Where the stored objects end up either way (versitygw's posix backend keeps a bucket as files).
+  const storageDir = s3?.bucketDir ?? (await mkdtemp(join(tmpdir(), `ipp-${options.label}-`)));
   const ports = {
     web: await freePort(),
     admin: await freePort(),
@@ -54,7 +59,7 @@ export async function startStack(options: {
     NODE_ENV: 'test',
     DATABASE_URL: database.url,
     AMQP_URL: vhost.url,
-    STORAGE_DIR: storageDir,
+    ...(s3 ? { STORAGE_DRIVER: 's3', ...s3.env } : { STORAGE_DIR: storageDir }),
     PUBLIC_BASE_URL: gatewayUrl,
     WEB_PORT: String(ports.web),
     GATEWAY_ADMIN_PORT: String(ports.admin),
@@ -86,7 +91,7 @@ export async function startStack(options: {
     for (const name of [...running.keys()].reverse()) await running.get(name)?.stop();
     await database.drop().catch(() => undefined);
     await vhost.drop().catch(() => undefined);
-    await rm(storageDir, { recursive: true, force: true });
+    await (s3 ? s3.close() : rm(storageDir, { recursive: true, force: true }));
   };
   try {
     for (const name of order.filter((service) => options.services.includes(service))) {
