@@ -23,7 +23,15 @@ function named(manifests: Manifest[], kind: string, suffix: string) {
 
 /** Dotted paths of every leaf of a values file (maps of free-form keys such as env count as leaves). */
 function valuePaths(values: Record<string, unknown>, prefix = ''): string[] {
-  const freeForm = ['config', 'env', 'annotations', 'podAnnotations', 'nodeSelector', 'resources'];
+  const freeForm = [
+    'config',
+    'env',
+    'annotations',
+    'podAnnotations',
+    'serviceAccountAnnotations',
+    'nodeSelector',
+    'resources',
+  ];
   return Object.entries(values).flatMap(([key, value]) => {
     const path = `${prefix}${key}`;
     const nested = value !== null && typeof value === 'object' && !Array.isArray(value) && !freeForm.includes(key);
@@ -105,6 +113,51 @@ describe('the helm chart', () => {
     expect(byKind(manifests, 'PersistentVolumeClaim')).toEqual([]);
     const volumes = podSpec(named(manifests, 'Deployment', '-upload')).volumes ?? [];
     expect(volumes.map((volume) => volume.persistentVolumeClaim?.claimName)).toContain('shared-images');
+  });
+
+  it('with storage.driver=s3 mounts no volume anywhere and passes the bucket, its secret and IRSA annotations', () => {
+    const manifests = render({
+      set: [
+        'storage.driver=s3',
+        'storage.s3.bucket=images',
+        'storage.s3.endpoint=https://s3.example.com',
+        'storage.s3.forcePathStyle=true',
+        'storage.s3.existingSecret=images-keys',
+        'storage.s3.serviceAccountAnnotations.eks\\.amazonaws\\.com/role-arn=arn:aws:iam::1:role/images',
+      ],
+    });
+    expect(byKind(manifests, 'PersistentVolumeClaim')).toEqual([]);
+    for (const deployment of byKind(manifests, 'Deployment')) {
+      const pod = podSpec(deployment);
+      expect(pod.volumes?.map((volume) => volume.name)).toEqual(['tmp']);
+      expect(pod.containers[0]?.volumeMounts?.map((mount) => mount.mountPath)).toEqual(['/tmp']);
+    }
+    expect(named(manifests, 'ConfigMap', '-config').data).toMatchObject({
+      STORAGE_DRIVER: 's3',
+      S3_BUCKET: 'images',
+      S3_ENDPOINT: 'https://s3.example.com',
+      S3_FORCE_PATH_STYLE: 'true',
+    });
+    for (const name of ['-upload', '-image-worker']) {
+      const secrets = podSpec(named(manifests, 'Deployment', name)).containers[0]?.envFrom;
+      expect(secrets?.map((source) => source.secretRef?.name)).toContain('images-keys');
+      expect(named(manifests, 'ServiceAccount', name).metadata.annotations).toEqual({
+        'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/images',
+      });
+    }
+    const product = podSpec(named(manifests, 'Deployment', '-product')).containers[0]?.envFrom ?? [];
+    expect(product.map((source) => source.secretRef?.name)).not.toContain('images-keys');
+    expect(named(manifests, 'ServiceAccount', '-product').metadata.annotations).toBeUndefined();
+  });
+
+  it('refuses storage.driver=s3 without a bucket, and says fs needs ReadWriteMany in its notes', () => {
+    const result = run(tool('helm'), ['template', chart, '--set', 'storage.driver=s3']);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('storage.s3.bucket is required');
+    // helm template renders no NOTES.txt; its fs branch and the README say it in plain words.
+    for (const file of ['templates/NOTES.txt', 'README.md']) {
+      expect(readFileSync(`${repository}/${chart}/${file}`, 'utf8')).toMatch(/must support\s+\**ReadWriteMany/);
+    }
   });
 
   it('lets Prometheus in the monitoring namespace scrape each probe port only when that namespace is set', () => {
