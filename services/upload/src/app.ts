@@ -1,12 +1,15 @@
 import { type AppEnv, createHttpApp, type Logger, type Metrics } from '@ipp/platform';
+import { createApiRoutes } from '@ipp/platform/api-routes';
 import type { NetworkPolicy } from '@ipp/platform/ssrf-guard';
 import type { ObjectStorage } from '@ipp/platform/storage';
 import type { Hono } from 'hono';
 import type { Pool } from './database.ts';
 import { mountFilesRoute } from './files-route.ts';
 import type { ProductClient } from './product-client.ts';
-import { mountStatusRoutes } from './status-routes.ts';
-import { mountUploadRoute } from './upload-route.ts';
+import { mountCreateUpload } from './routes/create-upload.ts';
+import { mountGetOutputCsv } from './routes/get-output-csv.ts';
+import { mountListUploads } from './routes/list-uploads.ts';
+import { mountUploadStatus } from './routes/upload-status.ts';
 
 export type AppOptions = {
   logger: Logger;
@@ -23,11 +26,16 @@ export type AppOptions = {
   onAccepted: () => void;
 };
 
-/** Every public route of the upload service on one Hono app (probes are mounted by main). */
+/** Every public route of the upload service on one Hono app, each on its declaration (probes are mounted by main). */
 export function createUploadApp(options: AppOptions): Hono<AppEnv> {
   const app = createHttpApp({ logger: options.logger, metrics: options.metrics });
-  mountUploadRoute(app, options);
-  mountStatusRoutes(app, options);
+  const api = createApiRoutes();
+  mountCreateUpload(api, options);
+  mountUploadStatus(api, options);
+  mountListUploads(api, options);
+  mountGetOutputCsv(api, options);
+  app.route('/', api);
+  // Declared as getUploadedFileRoute and getOutputFileRoute in @ipp/contracts/routes; served by one handler.
   mountFilesRoute(app, { storage: options.storage, delivery: options.filesDelivery, urlTtlS: options.filesUrlTtlS });
   return app;
 }

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { CreateProductSchema, type UploadAccepted, UploadOptionsSchema } from '@ipp/contracts';
+import { createUploadRoute } from '@ipp/contracts/routes';
 import { type AppEnv, AppError, validationError } from '@ipp/platform';
 import { BlockedAddressError, checkUrl, type NetworkPolicy } from '@ipp/platform/ssrf-guard';
 import { fileUrl, type ObjectStorage } from '@ipp/platform/storage';
-import type { Hono } from 'hono';
-import { parseProductCsv } from './csv-parser.ts';
-import { sniffImage } from './image-sniff.ts';
-import { acceptUpload, type IngestDependencies, type IngestPlan } from './ingest.ts';
-import { discardImages, readUploadForm, type UploadForm } from './upload-form.ts';
+import { parseProductCsv } from '../csv-parser.ts';
+import { sniffImage } from '../image-sniff.ts';
+import { acceptUpload, type IngestDependencies, type IngestPlan } from '../ingest.ts';
+import { discardImages, readUploadForm, type UploadForm } from '../upload-form.ts';
 
 export type UploadRouteOptions = IngestDependencies & {
   storage: ObjectStorage;
@@ -17,7 +18,6 @@ export type UploadRouteOptions = IngestDependencies & {
   maxRows: number;
 };
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const ImageProductSchema = CreateProductSchema.pick({ serial_number: true, name: true });
 
 /** A webhook URL whose host is an address the SSRF guard refuses is refused now; host names are checked at delivery. */
@@ -69,13 +69,14 @@ function imagesPlan(form: UploadForm, options: IngestPlan['options'], publicBase
   return { kind: 'images', items, options, bodyHash: hashOf({ kind: 'images', options, serial_number, name, images }) };
 }
 
+// The form is streamed to storage part by part (readUploadForm) and its fields checked below with the
+// contract schemas the declaration is built from; hono's form validator would buffer the whole body first.
+const { body: _form, ...request } = createUploadRoute.request;
+
 /** `POST /api/upload`: a CSV (`file`) or image files (`images`), checked whole, answered 202 before any fetching. */
-export function mountUploadRoute(app: Hono<AppEnv>, options: UploadRouteOptions) {
-  app.post('/api/upload', async (c) => {
-    const idempotencyKey = c.req.header('idempotency-key');
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw new AppError('validation_failed', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
-    }
+export function mountCreateUpload(api: OpenAPIHono<AppEnv>, options: UploadRouteOptions) {
+  api.openapi({ ...createUploadRoute, request }, async (c) => {
+    const idempotencyKey = c.req.valid('header')['idempotency-key'];
     const form = await readUploadForm(c.req.raw, { maxBytes: options.maxBytes, storage: options.storage });
     try {
       const { webhook_url, quality, format, max_width, max_height } = form.fields;

@@ -1,0 +1,29 @@
+import { Readable } from 'node:stream';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { getOutputCsvRoute } from '@ipp/contracts/routes';
+import { type AppEnv, AppError } from '@ipp/platform';
+import { csvKey, type ObjectStorage } from '@ipp/platform/storage';
+import type { Pool } from '../database.ts';
+import { writeOutputCsv } from '../output-csv.ts';
+import { findSummary, isFinal } from '../status-repository.ts';
+
+/** `GET /api/uploads/{request_id}/output.csv`: the input rows plus their output URLs, once the request is final. */
+export function mountGetOutputCsv(
+  api: OpenAPIHono<AppEnv>,
+  options: { pool: Pool; storage: ObjectStorage; publicBaseUrl: string },
+) {
+  const { pool, storage, publicBaseUrl } = options;
+  api.openapi(getOutputCsvRoute, async (c) => {
+    const requestId = c.req.valid('param').request_id;
+    const summary = await findSummary(pool, requestId, publicBaseUrl);
+    if (!summary) throw new AppError('not_found', `No upload request ${requestId}`);
+    if (!isFinal(summary.status)) {
+      throw new AppError('conflict', `Request ${requestId} is still ${summary.status}; the output CSV is not ready`);
+    }
+    c.header('content-type', 'text/csv; charset=utf-8');
+    c.header('content-disposition', `attachment; filename="${requestId}.csv"`);
+    const stored = await storage.get(csvKey(requestId));
+    if (stored) return c.body(Readable.toWeb(stored.body) as unknown as ReadableStream, 200);
+    return c.body(await writeOutputCsv(pool, requestId, storage), 200);
+  });
+}
