@@ -18,8 +18,10 @@ export type Fate =
   /** Back on the work queue at once: no delay queue to wait in. */
   | { action: 'requeue' };
 
+/** `<queue>.delay.<ms>`: a new name for the quorum delay queues, so a broker still holding the classic
+ * `<queue>.retry.<ms>` queues of earlier versions keeps them (they drain into the work queues by themselves). */
 export function retryQueueName(queue: string, delayMs: number) {
-  return `${queue}.retry.${delayMs}`;
+  return `${queue}.delay.${delayMs}`;
 }
 
 export function attemptOf(headers: Record<string, unknown>) {
