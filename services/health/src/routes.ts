@@ -1,5 +1,7 @@
 import type { HealthDetailed, HealthSummary, Probe } from '@ipp/contracts';
+import { getHealthDetailedRoute, getHealthRoute, getLivenessRoute, getReadinessRoute } from '@ipp/contracts/routes';
 import type { AppEnv } from '@ipp/platform';
+import { createApiRoutes } from '@ipp/platform/api-routes';
 import type { Hono } from 'hono';
 import type { createAggregator } from './aggregator.ts';
 
@@ -16,16 +18,17 @@ export function mountHealthRoutes(
   options: { aggregator: ReturnType<typeof createAggregator>; service: string; version: string; startedAt: number },
 ) {
   const { aggregator, service, version } = options;
+  const api = createApiRoutes();
 
-  app.get('/health/live', (c) => c.json({ status: 'ok', service, version } satisfies Probe));
+  api.openapi(getLivenessRoute, (c) => c.json({ status: 'ok', service, version } satisfies Probe, 200));
 
-  app.get('/health', async (c) => {
+  api.openapi(getHealthRoute, async (c) => {
     const { status, timestamp } = await aggregator.snapshot();
     const uptime_s = Math.round((performance.now() - options.startedAt) / 100) / 10;
     return c.json({ status, version, uptime_s, timestamp } satisfies HealthSummary, httpStatus(status));
   });
 
-  app.get('/health/ready', async (c) => {
+  api.openapi(getReadinessRoute, async (c) => {
     const { status, reasons, checks } = await aggregator.snapshot();
     const probe = {
       status,
@@ -43,7 +46,7 @@ export function mountHealthRoutes(
     return c.json({ ...probe, reasons }, httpStatus(status));
   });
 
-  app.get('/health/detailed', async (c) => {
+  api.openapi(getHealthDetailedRoute, async (c) => {
     const snapshot = await aggregator.snapshot();
     const { status, timestamp, checks, reasons } = snapshot;
     return c.json(
@@ -51,4 +54,5 @@ export function mountHealthRoutes(
       httpStatus(status),
     );
   });
+  app.route('/', api);
 }
