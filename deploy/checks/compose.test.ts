@@ -148,7 +148,8 @@ describe.each(Object.entries(files))('the %s compose file', (_label, file) => {
 
   it('keeps data in the named volumes, storage shared by upload and image-worker', () => {
     const compose = loadCompose(path, operatorEnv);
-    expect(Object.keys(compose.volumes)).toEqual(volumes);
+    // The development file's s3 profile keeps its bucket in a volume of its own.
+    expect(Object.keys(compose.volumes).filter((name) => name !== 's3_data')).toEqual(volumes);
     const storage = ['upload_data:/data/uploads', 'output_images:/data/outputs', 'output_csvs:/data/csv'];
     expect(compose.services.upload?.volumes).toEqual(storage);
     expect(compose.services['image-worker']?.volumes).toEqual(storage);
@@ -171,8 +172,37 @@ describe.each(Object.entries(files))('the %s compose file', (_label, file) => {
 describe('the development compose file', () => {
   const compose = loadCompose(join(repository, files.development), operatorEnv);
 
+  it('runs an S3 server (the versitygw the tests build) only in the s3 profile; STORAGE_DRIVER=s3 points the services at it', () => {
+    const server = compose.services.s3 as ComposeService & { profiles?: string[] };
+    expect(server.profiles).toEqual(['s3']);
+    const script = readFileSync(join(repository, 'scripts/tools/versitygw.sh'), 'utf8');
+    expect(server.image).toBe(`versity/versitygw:${/VERSITYGW_VERSION:-(v[\d.]+)/.exec(script)?.[1]}`);
+    expect(compose.services.upload?.environment?.STORAGE_DRIVER).toBe('fs');
+    const switched = loadCompose(join(repository, files.development), {
+      ...operatorEnv,
+      STORAGE_DRIVER: 's3',
+      AWS_ACCESS_KEY_ID: 'access',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+    });
+    for (const name of ['upload', 'image-worker']) {
+      expect(switched.services[name]?.environment, name).toMatchObject({
+        STORAGE_DRIVER: 's3',
+        S3_BUCKET: 'images',
+        S3_ENDPOINT: 'http://s3:7070',
+        S3_FORCE_PATH_STYLE: 'true',
+      });
+    }
+    expect(switched.services.s3?.environment).toMatchObject({
+      S3_BUCKET: 'images',
+      ROOT_ACCESS_KEY: 'access',
+      ROOT_SECRET_KEY: 'secret',
+    });
+  });
+
   it('runs the five services with PostgreSQL, RabbitMQ with its management UI, and Jaeger', () => {
-    expect(Object.keys(compose.services).sort()).toEqual([...appServices, 'jaeger', 'postgres', 'rabbitmq'].sort());
+    expect(Object.keys(compose.services).sort()).toEqual(
+      [...appServices, 'jaeger', 'postgres', 'rabbitmq', 's3'].sort(),
+    );
     expect(compose.services.rabbitmq?.image).toMatch(/management/);
     expect(compose.services.rabbitmq?.ports).toEqual(['15672:15672']);
     expect(compose.services.gateway?.ports).toEqual(['5000:5000']);
