@@ -1,5 +1,10 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContractChecker, type OpenApiDocument } from './openapi-contract.ts';
@@ -19,6 +24,9 @@ type Answer = { status: number; headers: Headers; body: Buffer; json: () => any 
 describe('every documented operation through the gateway, checked against the generated document', () => {
   let stack: Stack;
   let checker: ReturnType<typeof createContractChecker>;
+  let document: OpenApiDocument;
+  /** Every exchange, as kin-openapi's checker (scripts/tools/openapi-check) reads them. */
+  const recorded: object[] = [];
   let images: Awaited<ReturnType<typeof startImageServer>>;
   let webhooks: Awaited<ReturnType<typeof startWebhookReceiver>>;
   const violations: string[] = [];
@@ -58,7 +66,17 @@ describe('every documented operation through the gateway, checked against the ge
         response.on('end', () => {
           const received = new Headers();
           for (const [name, value] of Object.entries(response.headers)) received.set(name, String(value));
-          resolve({ status: response.statusCode ?? 0, headers: received, body: Buffer.concat(chunks) });
+          const answer = { status: response.statusCode ?? 0, headers: received, body: Buffer.concat(chunks) };
+          recorded.push({
+            method,
+            target: new URL(url).pathname + new URL(url).search,
+            request_headers: Object.fromEntries(Object.entries(outgoing).map(([name, value]) => [name, [value]])),
+            request_body: bytes?.toString('base64') ?? '',
+            status: answer.status,
+            response_headers: Object.fromEntries([...received].map(([name, value]) => [name, [value]])),
+            response_body: answer.body.toString('base64'),
+          });
+          resolve(answer);
         });
         response.on('error', reject);
       });
@@ -93,7 +111,7 @@ describe('every documented operation through the gateway, checked against the ge
         UPLOAD_MAX_BYTES: String(UPLOAD_MAX_BYTES),
       },
     });
-    const document = (await (await fetch(`${stack.gatewayUrl}/api/openapi.json`)).json()) as OpenApiDocument;
+    document = (await (await fetch(`${stack.gatewayUrl}/api/openapi.json`)).json()) as OpenApiDocument;
     checker = createContractChecker(document);
   }, 120_000);
   afterAll(async () => {
@@ -244,6 +262,29 @@ describe('every documented operation through the gateway, checked against the ge
     const response = await fetch(`${stack.gatewayUrl}/api/uploads`, { method: 'POST' });
     expect([response.status, response.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
   });
+
+  it('passes a third-party validator, kin-openapi’s openapi3filter, in both directions over the same traffic', async () => {
+    expect(recorded.length).toBeGreaterThan(60);
+    const run = promisify(execFile);
+    const tool = (await run('bash', [new URL('../../scripts/tools/openapi-check.sh', import.meta.url).pathname]))
+      .stdout;
+    const directory = await mkdtemp(join(tmpdir(), 'openapi-check-'));
+    try {
+      await writeFile(join(directory, 'openapi.json'), JSON.stringify(document));
+      await writeFile(join(directory, 'exchanges.jsonl'), recorded.map((entry) => JSON.stringify(entry)).join('\n'));
+      const result = await run(tool.trim(), [join(directory, 'openapi.json'), join(directory, 'exchanges.jsonl')], {
+        maxBuffer: 64 * 1024 * 1024,
+      }).then(
+        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+        (error: { code: number; stdout: string; stderr: string }) => error,
+      );
+      expect(result.stdout).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.stderr).toContain(`${recorded.length} exchanges, 0 violations`);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  }, 300_000);
 
   it('saw every documented operation and no violation', () => {
     const operations = new Set([...checker.covered].map((entry) => entry.split(' ', 1)[0]));
