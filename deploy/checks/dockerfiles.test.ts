@@ -180,11 +180,12 @@ describe('.dockerignore', () => {
     // The patterns find the helpers this repository has, so this check could fail.
     expect(testCode).toEqual(
       expect.arrayContaining([
-        'platform/src/testing.ts',
-        'gateway/src/testing.ts',
+        'platform/src/testing/index.ts',
+        'platform/src/storage/testing.ts',
+        'gateway/src/testing/gateway.ts',
         'services/upload/src/testing/harness.ts',
-        'services/health/src/test-rabbitmq.ts',
-        'services/product/src/test-app.ts',
+        'services/health/src/testing/rabbitmq.ts',
+        'services/product/src/testing/app.ts',
       ]),
     );
     expect(testCode.filter((path) => !isIgnored(rules, path))).toEqual([]);

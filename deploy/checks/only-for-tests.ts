@@ -2,10 +2,8 @@
 // hold one; .dockerignore leaves them out of the build context.
 const patterns = [
   /\.test\.ts$/, // the tests
-  /(^|\/)testing(-[^/]*)?\.ts$/, // platform/src/testing.ts, testing-sockets.ts, gateway/src/testing.ts
-  /(^|\/)testing\//, // a package's testing/ folder (services/upload/src/testing/)
-  /(^|\/)test-[^/]*\.ts$/, // services/health/src/test-rabbitmq.ts, services/product/src/test-app.ts
-  /test-app\.ts$/, // any *test-app.ts
+  /(^|\/)testing\//, // a package's testing/ folder: every helper (platform/src/testing/, services/upload/src/testing/)
+  /(^|\/)testing\.ts$/, // a module's own helpers beside it (platform/src/storage/testing.ts)
 ];
 
 export function isTestCode(path: string) {

@@ -1,8 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UploadAcceptedSchema, UploadStatusSchema } from '@ipp/contracts';
-import { multipartBody, type Part } from '@ipp/platform/testing-multipart';
-import { rawRequest, readAndCut, sendAndCut, trickle } from '@ipp/platform/testing-sockets';
+import { multipartBody, type Part } from '@ipp/platform/testing/multipart';
+import { rawRequest, readAndCut, sendAndCut, trickle } from '@ipp/platform/testing/sockets';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from './servers.ts';

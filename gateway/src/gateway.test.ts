@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderDocs } from './docs.ts';
-import { echo, send, startGateway, startUpstream } from './testing.ts';
+import { echo, send, startGateway, startUpstream } from './testing/gateway.ts';
 
 describe('the public gateway', () => {
   const internalHits: string[] = [];

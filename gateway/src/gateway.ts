@@ -11,10 +11,10 @@ import { createUpstream, type ForwardContext, forward } from './proxy.ts';
 import type { Quota, RateLimits } from './rate-limit.ts';
 import { createRequestRecorder } from './request-log.ts';
 import { createCors, SECURITY_HEADERS } from './response-headers.ts';
-import { pathOf, type Route, resolveRoute, type Upstream } from './routes.ts';
+import { pathOf, type Route, resolveRoute, type UpstreamName } from './route-table.ts';
 
 export type GatewayOptions = {
-  upstreams: Record<Upstream, string>;
+  upstreams: Record<UpstreamName, string>;
   logger: Logger;
   /** Writes the one line per request; the general logger when not given. */
   requestLogger?: Logger;

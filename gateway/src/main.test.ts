@@ -1,6 +1,6 @@
 import { freePort, type ServiceProcess, startService } from '@ipp/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { echo, send, startUpstream } from './testing.ts';
+import { echo, send, startUpstream } from './testing/gateway.ts';
 
 describe('the gateway process', () => {
   const health = startUpstream(echo('health'));

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { request } from 'node:http';
-import { rawRequest, readAndCut, sendAndCut, trickle } from '@ipp/platform/testing-sockets';
+import { rawRequest, readAndCut, sendAndCut, trickle } from '@ipp/platform/testing/sockets';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { echo, send, startGateway, startUpstream } from './testing.ts';
+import { echo, send, startGateway, startUpstream } from './testing/gateway.ts';
 
 describe('proxying when one side goes away', () => {
   // What the upstream saw of each request, by path: the body it read whole, or that it was cut off.

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { echo, send, startGateway, startUpstream } from './testing.ts';
+import { echo, send, startGateway, startUpstream } from './testing/gateway.ts';
 
 describe('proxying to upstreams', () => {
   const abandoned = new Set<string>();

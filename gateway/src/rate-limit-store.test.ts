@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase, freePort, type ServiceProcess, startService } from '@ipp/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { echo, send, startUpstream } from './testing.ts';
+import { echo, send, startUpstream } from './testing/gateway.ts';
 
 // Real gateway processes: replicas that must share one budget through the store.
 const entry = new URL('./main.ts', import.meta.url);

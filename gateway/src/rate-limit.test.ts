@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { echo, send, startGateway, startUpstream } from './testing.ts';
+import { echo, send, startGateway, startUpstream } from './testing/gateway.ts';
 
 describe('rate limiting (memory store)', () => {
   const upstream = startUpstream(echo('any'));

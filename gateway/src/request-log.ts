@@ -3,7 +3,7 @@ import type { Logger } from '@ipp/platform';
 import { pino } from 'pino';
 import type { GatewayMetrics } from './gateway-metrics.ts';
 import type { ForwardContext } from './proxy.ts';
-import type { Route } from './routes.ts';
+import type { Route } from './route-table.ts';
 
 /**
  * The per-request log line's own logger: same shape as the platform's (`service`, `level`, `time`,

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { isDatabaseDown, isDatabaseUnavailable } from './database-outage.ts';
-import { freePort } from './testing.ts';
+import { freePort } from './testing/index.ts';
 
 const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 

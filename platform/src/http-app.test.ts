@@ -4,7 +4,7 @@ import { createHttpApp } from './http-app.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { createPool } from './postgres.ts';
-import { freePort } from './testing.ts';
+import { freePort } from './testing/index.ts';
 
 describe('a service app', () => {
   const logger = createLogger({ service: 'test', level: 'silent' });

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrate } from './migrations.ts';
 import { initOrm } from './orm.ts';
-import { createTestDatabase } from './testing.ts';
+import { createTestDatabase } from './testing/index.ts';
 
 const createWidget = { up: ['CREATE TABLE widget.widget (id serial PRIMARY KEY, name text NOT NULL)'] };
 const addFirst = { up: ["INSERT INTO widget.widget (name) VALUES ('first')"] };

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withAdvisoryLock } from './database.ts';
 import { isDatabaseUnavailable } from './database-outage.ts';
 import { createPool, type Pool, transaction } from './postgres.ts';
-import { createTestDatabase } from './testing.ts';
+import { createTestDatabase } from './testing/index.ts';
 
 const terminateOthers = async (databaseUrl: string) => {
   const admin = new pg.Client({ connectionString: databaseUrl });

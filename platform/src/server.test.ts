@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HttpServer, listen } from './server.ts';
-import { until } from './testing.ts';
-import { rawRequest, trickle } from './testing-sockets.ts';
+import { until } from './testing/index.ts';
+import { rawRequest, trickle } from './testing/sockets.ts';
 
 describe('listen (slow clients)', () => {
   let server: HttpServer;

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, type ServiceProcess, startService } from './testing.ts';
+import { freePort, type ServiceProcess, startService } from './testing/index.ts';
 
 const lastLine = (output: string) => JSON.parse(output.trimEnd().split('\n').at(-1) ?? '{}');
 const entry = (path: string) => fileURLToPath(new URL(path, import.meta.url));

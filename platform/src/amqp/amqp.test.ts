@@ -5,7 +5,7 @@ import { EXCHANGES, QUEUES, ROUTING_KEYS } from '@ipp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createLogger } from '../logger.ts';
-import { createTestVhost, until } from '../testing.ts';
+import { createTestVhost, until } from '../testing/index.ts';
 import { type Amqp, createAmqp } from './index.ts';
 
 const run = promisify(execFile);

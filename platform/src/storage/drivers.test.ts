@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../testing.ts';
+import { freePort } from '../testing/index.ts';
 import { createFsStorage } from './fs.ts';
 import type { ObjectStorage } from './object-storage.ts';
 import { createS3Storage, describeS3Failure, type S3Options } from './s3.ts';

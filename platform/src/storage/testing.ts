@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { freePort, until } from '../testing.ts';
+import { freePort, until } from '../testing/index.ts';
 import { createFsStorage } from './fs.ts';
 import { createS3Storage } from './s3.ts';
 

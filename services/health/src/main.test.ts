@@ -8,7 +8,7 @@ import {
 } from '@ipp/platform/testing';
 import amqp, { type ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startReplica } from './test-replica.ts';
+import { startReplica } from './testing/replica.ts';
 
 const CACHE_MS = 300;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;

@@ -1,8 +1,8 @@
 import { freePort, type ServiceProcess, startService } from '@ipp/platform/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createPostgresCluster } from './test-postgres.ts';
-import { createRabbitNode } from './test-rabbitmq.ts';
-import { startReplica } from './test-replica.ts';
+import { createPostgresCluster } from './testing/postgres.ts';
+import { createRabbitNode } from './testing/rabbitmq.ts';
+import { startReplica } from './testing/replica.ts';
 
 let cluster: Awaited<ReturnType<typeof createPostgresCluster>>;
 let broker: Awaited<ReturnType<typeof createRabbitNode>>;

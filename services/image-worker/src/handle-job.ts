@@ -33,7 +33,7 @@ export function createJobHandler(dependencies: JobHandlerDependencies) {
   const { storage, metrics, fileUrl } = dependencies;
   const inSlot = createSlots(dependencies.concurrency);
 
-  async function process(job: ImageProcessJob) {
+  async function processJob(job: ImageProcessJob) {
     const attributes = { 'app.request_id': job.request_id, 'app.item_id': job.item_id };
     const stopFetch = metrics.fetchSeconds.startTimer();
     const input = await withSpan('image.fetch', { ...attributes, 'image.source': job.source.kind }, async (span) => {
@@ -89,7 +89,7 @@ export function createJobHandler(dependencies: JobHandlerDependencies) {
     });
     metrics.consumed.inc();
     try {
-      await process(job);
+      await processJob(job);
       metrics.succeeded.inc();
       log.info('image processed');
     } catch (error) {

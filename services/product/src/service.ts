@@ -11,8 +11,8 @@ import { createAmqp } from '@ipp/platform/amqp';
 import { initOrm } from '@ipp/platform/orm';
 import { createProductApp } from './app.ts';
 import type { ProductConfig } from './config.ts';
+import { consumeImageEvents } from './consumers/image-events.ts';
 import { entities } from './entities.ts';
-import { consumeImageEvents } from './image-events.ts';
 import { migrations } from './migrations/index.ts';
 
 export type ProductService = Awaited<ReturnType<typeof startProductService>>;

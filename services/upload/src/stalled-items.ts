@@ -2,8 +2,8 @@ import type { ImageFailed } from '@ipp/contracts';
 import type { Logger } from '@ipp/platform';
 import { RETRY_DELAYS_MS } from '@ipp/platform/amqp';
 import type { ObjectStorage } from '@ipp/platform/storage';
+import { applyImageEvent, type EventOutcome } from './apply-image-event.ts';
 import { type Pool, transaction } from './database.ts';
-import { applyImageEvent, type EventOutcome } from './image-events.ts';
 import { insertJobs } from './upload-repository.ts';
 import { createWakeup } from './wakeup.ts';
 

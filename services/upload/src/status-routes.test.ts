@@ -1,7 +1,7 @@
 import { UploadListSchema, UploadStatusSchema } from '@ipp/contracts';
 import { STORAGE_DRIVERS } from '@ipp/platform/storage/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyImageEvent } from './image-events.ts';
+import { applyImageEvent } from './apply-image-event.ts';
 import { failedEvent, itemsOf, processedEvent } from './testing/events.ts';
 import { CSV_HEADER, createHarness, csvForm, type Harness, PUBLIC_BASE_URL } from './testing/harness.ts';
 

@@ -1,6 +1,6 @@
 import type { ObjectStorage } from '@ipp/platform/storage';
 import { createTestStorage, storedFiles } from '@ipp/platform/storage/testing';
-import { multipartBody, type Part } from '@ipp/platform/testing-multipart';
+import { multipartBody, type Part } from '@ipp/platform/testing/multipart';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { readUploadForm } from './upload-form.ts';

@@ -1,7 +1,7 @@
 import { STORAGE_DRIVERS } from '@ipp/platform/storage/testing';
 import { until } from '@ipp/platform/testing';
-import { multipartBody, type Part } from '@ipp/platform/testing-multipart';
-import { rawRequest, sendAndCut, trickle } from '@ipp/platform/testing-sockets';
+import { multipartBody, type Part } from '@ipp/platform/testing/multipart';
+import { rawRequest, sendAndCut, trickle } from '@ipp/platform/testing/sockets';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CSV_HEADER, createHarness, csvForm, type Harness } from './testing/harness.ts';

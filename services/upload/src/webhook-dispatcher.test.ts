@@ -4,7 +4,7 @@ import { parseNetworkPolicy } from '@ipp/platform/ssrf-guard';
 import { until } from '@ipp/platform/testing';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyImageEvent } from './image-events.ts';
+import { applyImageEvent } from './apply-image-event.ts';
 import { itemsOf, processedEvent } from './testing/events.ts';
 import { CSV_HEADER, createHarness, csvForm, type Harness, PUBLIC_BASE_URL, testLogger } from './testing/harness.ts';
 import { createWebhookDispatcher, type DeliveryOutcome } from './webhook-dispatcher.ts';

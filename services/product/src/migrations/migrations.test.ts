@@ -1,7 +1,7 @@
 import { initOrm } from '@ipp/platform/orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entities } from '../entities.ts';
-import { createTestProductApp } from '../test-app.ts';
+import { createTestProductApp } from '../testing/app.ts';
 import { migrations } from './index.ts';
 
 describe('product migrations', () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ProductListSchema, ProductSchema } from '@ipp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestProductApp, processedEvent } from '../test-app.ts';
+import { createTestProductApp, processedEvent } from '../testing/app.ts';
 import { attachProcessedImage } from './attach-processed-image.ts';
 
 describe('attachProcessedImage', () => {

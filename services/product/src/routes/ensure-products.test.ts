@@ -1,6 +1,6 @@
 import { EnsuredProductsSchema } from '@ipp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestProductApp } from '../test-app.ts';
+import { createTestProductApp } from '../testing/app.ts';
 
 describe('POST /internal/products/ensure', () => {
   let fixture: Awaited<ReturnType<typeof createTestProductApp>>;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestProductApp } from '../test-app.ts';
+import { createTestProductApp } from '../testing/app.ts';
 
 describe('products API: concurrency', () => {
   let fixture: Awaited<ReturnType<typeof createTestProductApp>>;

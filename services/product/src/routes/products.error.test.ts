@@ -1,6 +1,6 @@
 import { ProblemSchema } from '@ipp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestProductApp } from '../test-app.ts';
+import { createTestProductApp } from '../testing/app.ts';
 
 describe('products API: errors', () => {
   let fixture: Awaited<ReturnType<typeof createTestProductApp>>;

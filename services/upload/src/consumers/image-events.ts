@@ -3,8 +3,8 @@ import type { Logger } from '@ipp/platform';
 import type { Amqp } from '@ipp/platform/amqp';
 import type { ObjectStorage } from '@ipp/platform/storage';
 import { z } from 'zod';
-import type { Pool } from './database.ts';
-import { applyImageEvent, type EventOutcome } from './image-events.ts';
+import { applyImageEvent, type EventOutcome } from '../apply-image-event.ts';
+import type { Pool } from '../database.ts';
 
 export const ImageEventSchema = z.discriminatedUnion('type', [ImageProcessedSchema, ImageFailedSchema]);
 

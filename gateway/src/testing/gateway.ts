@@ -3,10 +3,10 @@ import { createServer, type IncomingMessage, request, type ServerResponse } from
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { closeServer, createLogger } from '@ipp/platform';
-import { createGateway, type GatewayOptions } from './gateway.ts';
-import { createGatewayMetrics } from './gateway-metrics.ts';
-import { listenPublic } from './public-server.ts';
-import { createRateLimits, type RateLimitOptions } from './rate-limit.ts';
+import { createGateway, type GatewayOptions } from '../gateway.ts';
+import { createGatewayMetrics } from '../gateway-metrics.ts';
+import { listenPublic } from '../public-server.ts';
+import { createRateLimits, type RateLimitOptions } from '../rate-limit.ts';
 
 /** A real HTTP server standing in for a service; counts the TCP connections it accepted. */
 export async function startUpstream(handle: (req: IncomingMessage, res: ServerResponse) => void) {

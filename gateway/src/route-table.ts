@@ -1,12 +1,12 @@
 /** Where a public path goes: one of the upstream services, the gateway's own pages, or nowhere. */
-export type Upstream = 'product' | 'upload' | 'health';
+export type UpstreamName = 'product' | 'upload' | 'health';
 export type Route =
-  | { kind: 'proxy'; upstream: Upstream; name: string }
+  | { kind: 'proxy'; upstream: UpstreamName; name: string }
   | { kind: 'docs'; name: string; page: string }
   | { kind: 'refused'; reason: 'ambiguous' | 'not_found'; name: string };
 
 // Tried in order: `exact` matches the path itself, `below` anything under it, `tree` both.
-const TABLE: { path: string; match: 'exact' | 'below' | 'tree'; upstream: Upstream }[] = [
+const TABLE: { path: string; match: 'exact' | 'below' | 'tree'; upstream: UpstreamName }[] = [
   { path: '/api/products', match: 'tree', upstream: 'product' },
   { path: '/api/upload', match: 'exact', upstream: 'upload' },
   { path: '/api/uploads', match: 'tree', upstream: 'upload' },

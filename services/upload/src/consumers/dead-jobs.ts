@@ -2,8 +2,8 @@ import { type ImageFailed, ImageProcessJobSchema, QUEUES } from '@ipp/contracts'
 import type { Logger } from '@ipp/platform';
 import type { Amqp } from '@ipp/platform/amqp';
 import type { ObjectStorage } from '@ipp/platform/storage';
-import type { Pool } from './database.ts';
-import { applyImageEvent, type EventOutcome } from './image-events.ts';
+import { applyImageEvent, type EventOutcome } from '../apply-image-event.ts';
+import type { Pool } from '../database.ts';
 
 /**
  * Fails the item of a job the broker dead-lettered (it crashed workers or failed every attempt), so the

@@ -2,7 +2,7 @@ import { ImageProcessedSchema, QUEUES } from '@ipp/contracts';
 import type { Logger } from '@ipp/platform';
 import type { Amqp } from '@ipp/platform/amqp';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { attachProcessedImage } from './products/attach-processed-image.ts';
+import { attachProcessedImage } from '../products/attach-processed-image.ts';
 
 /** Attaches every `image.processed` event's image to its product (queue `product.image-events`). */
 export function consumeImageEvents(options: { amqp: Amqp; orm: MikroORM; logger: Logger }) {

@@ -3,8 +3,8 @@ import { createLogger } from '@ipp/platform';
 import { createAmqp } from '@ipp/platform/amqp';
 import { createTestVhost } from '@ipp/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestProductApp, processedEvent } from '../testing/app.ts';
 import { consumeImageEvents } from './image-events.ts';
-import { createTestProductApp, processedEvent } from './test-app.ts';
 
 describe('image events consumer', () => {
   let fixture: Awaited<ReturnType<typeof createTestProductApp>>;

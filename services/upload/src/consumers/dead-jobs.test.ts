@@ -2,9 +2,9 @@ import { EXCHANGES, type ImageProcessJob, ImageProcessJobSchema, QUEUES, ROUTING
 import { type Amqp, createAmqp } from '@ipp/platform/amqp';
 import { createTestVhost, until } from '@ipp/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { itemsOf } from '../testing/events.ts';
+import { CSV_HEADER, createHarness, csvForm, type Harness, PUBLIC_BASE_URL, testLogger } from '../testing/harness.ts';
 import { consumeDeadJobs } from './dead-jobs.ts';
-import { itemsOf } from './testing/events.ts';
-import { CSV_HEADER, createHarness, csvForm, type Harness, PUBLIC_BASE_URL, testLogger } from './testing/harness.ts';
 
 describe('dead-lettered jobs', () => {
   let harness: Harness;

@@ -4,9 +4,9 @@ import type { ImageProcessed } from '@ipp/contracts';
 import { createLogger, createMetrics } from '@ipp/platform';
 import { initOrm } from '@ipp/platform/orm';
 import { createTestDatabase } from '@ipp/platform/testing';
-import { createProductApp } from './app.ts';
-import { entities } from './entities.ts';
-import { migrations } from './migrations/index.ts';
+import { createProductApp } from '../app.ts';
+import { entities } from '../entities.ts';
+import { migrations } from '../migrations/index.ts';
 
 export async function createTestProductApp(label: string) {
   const database = await createTestDatabase(label);

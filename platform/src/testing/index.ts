@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { dropDatabase, ensureDatabase } from './database.ts';
+import { dropDatabase, ensureDatabase } from '../database.ts';
 
 const run = promisify(execFile);
 export const TEST_PREFIX = `ipp_test_${process.env.IPP_TEST_RUN ?? 'adhoc'}`;

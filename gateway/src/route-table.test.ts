@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveRoute } from './routes.ts';
+import { resolveRoute } from './route-table.ts';
 
 describe('resolveRoute', () => {
   it.each([

@@ -3,10 +3,10 @@ import { type Amqp, createAmqp } from '@ipp/platform/amqp';
 import { STORAGE_DRIVERS } from '@ipp/platform/storage/testing';
 import { createTestVhost, until } from '@ipp/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consumeImageEvents } from './event-consumer.ts';
-import type { EventOutcome } from './image-events.ts';
-import { failedEvent, itemsOf, processedEvent } from './testing/events.ts';
-import { CSV_HEADER, createHarness, csvForm, type Harness, PUBLIC_BASE_URL, testLogger } from './testing/harness.ts';
+import type { EventOutcome } from '../apply-image-event.ts';
+import { failedEvent, itemsOf, processedEvent } from '../testing/events.ts';
+import { CSV_HEADER, createHarness, csvForm, type Harness, PUBLIC_BASE_URL, testLogger } from '../testing/harness.ts';
+import { consumeImageEvents } from './image-events.ts';
 
 describe.each(STORAGE_DRIVERS)('image event consumer on %s storage', (driver) => {
   let harness: Harness;
