@@ -28,7 +28,8 @@ type Rendering = {
   render: () => string;
   /** Secrets the rendering expects to exist in the namespace rather than creating them. */
   externalSecrets: string[];
-  storageAccessMode: string;
+  /** The access mode of the one storage claim; none with storage.driver=s3 (no claim, no volume). */
+  storageAccessMode: string | undefined;
   /** KEDA scales the workers instead of an HPA. */
   workerScaledBy: 'HorizontalPodAutoscaler' | 'ScaledObject';
 };
@@ -57,6 +58,15 @@ const renderings: Record<string, Rendering> = {
     externalSecrets: ['image-processing-secrets'],
     storageAccessMode: 'ReadWriteMany',
     workerScaledBy: 'ScaledObject',
+  },
+  'helm chart with s3 storage': {
+    render: () =>
+      helmTemplate({
+        set: ['storage.driver=s3', 'storage.s3.bucket=images', 'storage.s3.existingSecret=images-keys'],
+      }),
+    externalSecrets: ['images-keys'],
+    storageAccessMode: undefined,
+    workerScaledBy: 'HorizontalPodAutoscaler',
   },
 };
 
@@ -214,14 +224,19 @@ describe.each(Object.entries(renderings))('%s', (_label, rendering) => {
     }
   });
 
-  it('shares one storage claim: read-write for upload and image-worker, read-only for health, none for the rest', () => {
+  it('shares one storage claim: read-write for upload and image-worker, read-only for health, none for the rest (s3: no claim at all)', () => {
     const claims = byKind(manifests, 'PersistentVolumeClaim');
+    const storageMount = (name: string) =>
+      mainContainer(deploymentOf(manifests, name)).volumeMounts?.find((mount) => mount.mountPath === '/data');
+    if (rendering.storageAccessMode === undefined) {
+      expect(claims).toEqual([]);
+      for (const name of deployables) expect(storageMount(name), name).toBeUndefined();
+      return;
+    }
     expect(claims).toHaveLength(1);
     expect((claims[0]?.spec as { accessModes?: string[] } | undefined)?.accessModes).toEqual([
       rendering.storageAccessMode,
     ]);
-    const storageMount = (name: string) =>
-      mainContainer(deploymentOf(manifests, name)).volumeMounts?.find((mount) => mount.mountPath === '/data');
     expect(storageMount('upload')?.readOnly ?? false).toBe(false);
     expect(storageMount('image-worker')?.readOnly ?? false).toBe(false);
     expect(storageMount('health')?.readOnly).toBe(true);
