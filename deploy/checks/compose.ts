@@ -12,18 +12,19 @@ export type ComposeService = {
   env_file?: unknown;
   volumes?: string[];
   networks?: string[];
-  healthcheck?: { test: string[] };
+  healthcheck?: { test: string[]; interval?: string; timeout?: string; start_period?: string; retries?: number };
   depends_on?: Record<string, { condition: string }>;
   deploy?: {
     replicas?: number;
     resources?: { limits?: { cpus?: string; memory?: string }; reservations?: { cpus?: string; memory?: string } };
     restart_policy?: { condition: string };
-    update_config?: { order: string };
   };
   logging?: { driver: string; options?: Record<string, string> };
   read_only?: boolean;
   tmpfs?: string[];
   restart?: string;
+  stop_grace_period?: string;
+  hostname?: string;
 };
 export type ComposeFile = {
   services: Record<string, ComposeService>;
@@ -73,6 +74,15 @@ export function readCompose(path: string): ComposeFile {
 /** The file as docker compose sees it with `env` as the environment and .env. */
 export function loadCompose(path: string, env: Record<string, string | undefined>): ComposeFile {
   return interpolateAll(readCompose(path), env) as ComposeFile;
+}
+
+/** A compose duration (`1m30s`, `10s`, `500ms`) in seconds. */
+export function durationSeconds(duration: string) {
+  const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
+  const parts = [...duration.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  if (parts.length === 0 || parts.map(([part]) => part).join('') !== duration)
+    throw new Error(`not a duration: ${duration}`);
+  return parts.reduce((total, [, value, unit]) => total + Number(value) * (units[unit ?? 's'] ?? 1), 0);
 }
 
 /** NAME=value lines of an env file, commented-out examples (`# NAME=value`) excluded. */

@@ -20,8 +20,14 @@ export function tool(name: 'helm' | 'kubeconform' | 'kubernetes-schemas' | 'comp
   return path;
 }
 
-export function run(command: string, args: string[], input?: string) {
-  const result = spawnSync(command, args, { cwd: repository, encoding: 'utf8', input, maxBuffer: 64 * 1024 * 1024 });
+export function run(command: string, args: string[], input?: string, env?: Record<string, string>) {
+  const result = spawnSync(command, args, {
+    cwd: repository,
+    encoding: 'utf8',
+    input,
+    env: env && { ...process.env, ...env },
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (result.error) throw result.error;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr, output: result.stdout + result.stderr };
 }
