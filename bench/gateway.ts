@@ -4,17 +4,17 @@
 // The runs being compared alternate for several rounds and the medians are reported, so a burst of
 // load from elsewhere on the machine cannot favour one side. Writes bench/results/gateway.json and
 // gateway.md. `node bench/gateway.ts upstream <port>` is the trivial upstream itself.
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, get } from 'node:http';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { dropDatabase, ensureDatabase } from '@ipp/platform';
 import { freePort } from '@ipp/platform/testing';
+import { cpuTicks, createProcesses } from './processes.ts';
 
 const here = import.meta.dirname;
-const root = path.join(here, '..');
 // `--duration 3 --rounds 1` for a quick look; the committed results use the defaults.
 const { values: options, positionals } = parseArgs({
   options: {
@@ -43,40 +43,7 @@ type Measurement = {
 };
 
 const work = path.join(tmpdir(), `ipp-bench-gateway-${process.pid}`);
-const children: ChildProcess[] = [];
-
-/** Starts a process with its output in a file (as in production, the log lines are really written). */
-function start(name: string, command: string, args: string[], env: Record<string, string> = {}) {
-  const log = openSync(path.join(work, `${name}.log`), 'a');
-  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
-  children.push(child);
-  return child;
-}
-
-function startNode(name: string, entry: string, env: Record<string, string>) {
-  return start(name, process.execPath, ['--import', '@ipp/platform/instrumentation', entry], env);
-}
-
-async function waitFor(url: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} did not answer 200 within ${timeoutMs} ms (logs in ${work})`);
-}
-
-/** user + system CPU ticks (1/100 s) of the processes, from /proc. */
-function cpuTicks(pids: number[]) {
-  return pids.reduce((sum, pid) => {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return sum + Number(fields[11]) + Number(fields[12]);
-  }, 0);
-}
+const { start, startNode, waitFor, stopAll } = createProcesses(work);
 
 /** nginx's master and its workers. */
 function processTree(parent: number) {
@@ -361,7 +328,7 @@ async function main() {
     writeFileSync(path.join(here, 'results', 'gateway.md'), markdown(report));
     console.log(JSON.stringify({ results, pass }));
   } finally {
-    for (const child of children) child.kill('SIGTERM');
+    stopAll();
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await dropDatabase(databaseUrl).catch(() => undefined);
   }

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const here = import.meta.dirname;
-const all = ['gateway', 'search', 'pipeline-sharp', 'pipeline', 'worker-memory', 'ingest', 'tracing'];
+const all = ['gateway', 'gateway-stacks', 'search', 'pipeline-sharp', 'pipeline', 'worker-memory', 'ingest', 'tracing'];
 const names = process.argv.slice(2).filter((name) => name !== '--summary');
 const chosen = process.argv.includes('--summary') ? [] : names.length ? names : all;
 const failed: string[] = [];
