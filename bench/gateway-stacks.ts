@@ -10,25 +10,19 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, get, type IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import { availableParallelism, cpus, homedir, tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { freePort } from '@ipp/platform/testing';
 import { cpuTicks, createProcesses } from './processes.ts';
+import { machine, median, runSettings } from './report.ts';
 
 const here = import.meta.dirname;
 const HTTP_PROXY_3 = '2.0.1';
-const { values: options, positionals } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '10' },
-    rounds: { type: 'string', default: '5' },
-    connections: { type: 'string', default: '32' },
-  },
-  allowPositionals: true,
-});
-const DURATION_S = Number(options.duration);
-const ROUNDS = Number(options.rounds);
-const CONNECTIONS = Number(options.connections);
+const settings = runSettings({ durationS: 10, rounds: 5, connections: 32 });
+const { positionals } = settings;
+const DURATION_S = settings.durationS;
+const ROUNDS = settings.rounds;
+const CONNECTIONS = settings.connections;
 const PATH = '/api/products?page=1';
 const work = path.join(tmpdir(), `ipp-bench-gateway-stacks-${process.pid}`);
 const processes = createProcesses(work);
@@ -144,9 +138,6 @@ async function measure(label: string, url: string, pid: number): Promise<Measure
   return result;
 }
 
-const median = (values: number[]) =>
-  [...values].sort((left, right) => left - right)[Math.floor(values.length / 2)] ?? 0;
-
 async function main() {
   mkdirSync(work, { recursive: true });
   loadHttpProxy3();
@@ -196,12 +187,7 @@ async function main() {
   const report = {
     benchmark: 'gateway-stacks',
     date: new Date().toISOString(),
-    machine: {
-      cores: availableParallelism(),
-      cpu: cpus()[0]?.model ?? 'unknown',
-      node: process.version,
-      load_1m_at_end: Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]),
-    },
+    machine: machine(),
     client: `keep-alive Node client, ${CONNECTIONS} connections, ${DURATION_S} s a run after 2 s warm-up; ${ROUNDS} alternating rounds, medians reported`,
     setup: {
       gateway:

@@ -7,26 +7,19 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, get } from 'node:http';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { dropDatabase, ensureDatabase } from '@ipp/platform';
 import { freePort } from '@ipp/platform/testing';
 import { cpuTicks, createProcesses } from './processes.ts';
+import { machine, median, runSettings } from './report.ts';
 
 const here = import.meta.dirname;
-// `--duration 3 --rounds 1` for a quick look; the committed results use the defaults.
-const { values: options, positionals } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '10' },
-    rounds: { type: 'string', default: '3' },
-    connections: { type: 'string', default: '32' },
-  },
-  allowPositionals: true,
-});
-const DURATION_S = Number(options.duration);
-const ROUNDS = Number(options.rounds);
-const CONNECTIONS = Number(options.connections);
+const settings = runSettings({ durationS: 10, rounds: 3, connections: 32 });
+const { positionals } = settings;
+const DURATION_S = settings.durationS;
+const ROUNDS = settings.rounds;
+const CONNECTIONS = settings.connections;
 const PATH = '/api/products?page=1';
 // Latency is measured at a fixed rate well below either side's capacity, so it shows what the extra
 // hop costs a request rather than how long requests queue once the machine is saturated.
@@ -144,11 +137,6 @@ async function paced(label: string, url: string): Promise<Latency> {
   );
   return result;
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((left, right) => left - right);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-};
 
 /** The per-field median of several rounds of the same run. */
 function medianOf(runs: Measurement[]): Measurement {
@@ -302,12 +290,7 @@ async function main() {
     const report = {
       benchmark: 'gateway',
       date: new Date().toISOString(),
-      machine: {
-        cores: availableParallelism(),
-        cpu: cpus()[0]?.model ?? 'unknown',
-        node: process.version,
-        load_1m_at_end: Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]),
-      },
+      machine: machine(),
       client: `wrk -t1 -c${CONNECTIONS} -d${DURATION_S}s after a 2 s warm-up; ${ROUNDS} alternating rounds, medians reported`,
       setup: {
         gateway: 'one Node process, RATE_LIMIT_STORE=memory (every request counted), LOG_LEVEL=info, logs to a file',
