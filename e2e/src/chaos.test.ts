@@ -81,7 +81,7 @@ describe(`the pipeline under chaos (${FULL ? 'full' : 'small'} plan, seed ${SEED
       database: { url: postgres.url('image_processing'), drop: async () => undefined },
       broker: { url: rabbitmq.url, drop: async () => undefined },
       // One image at a time per worker, so that the held answers pace the batch.
-      env: { WORKER_CONCURRENCY: '1', WORKER_PREFETCH: '1' },
+      env: { WORKER_CONCURRENCY: '1', WORKER_PREFETCH: '1', LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn' },
     });
     const first = stack.process('image-worker');
     if (!first) throw new Error('no worker');
@@ -256,13 +256,22 @@ describe(`the pipeline under chaos (${FULL ? 'full' : 'small'} plan, seed ${SEED
     const sample = await fetch(outputs[0] ?? '');
     expect(sample.status).toBe(200);
 
-    // Each attached to its product once.
-    for (let product = 0; product < PLAN.images / IMAGES_PER_PRODUCT; product += 1) {
+    // Each attached to its product once. The product service consumes its copy of the events on its own
+    // queue, and may still be working through a backlog (or a retry delay) when the upload completes.
+    const imagesOf = async (product: number) => {
       const list = ProductListSchema.parse(
         await (await fetch(`${stack.gatewayUrl}/api/products?search=CHAOS-${product}&per_page=100`)).json(),
       );
       const found = list.items.find((item) => item.serial_number === `CHAOS-${product}`);
-      const inputs = found?.images.map((image) => image.input_url) ?? [];
+      return found?.images.map((image) => image.input_url) ?? [];
+    };
+    const products = Array.from({ length: PLAN.images / IMAGES_PER_PRODUCT }, (_, product) => product);
+    await until(
+      async () => (await Promise.all(products.map(imagesOf))).every((inputs) => inputs.length >= IMAGES_PER_PRODUCT),
+      { timeoutMs: 180_000, intervalMs: 1_000 },
+    ).catch(() => undefined);
+    for (const product of products) {
+      const inputs = await imagesOf(product);
       expect(inputs.length, `${seed}: images of CHAOS-${product}`).toBe(IMAGES_PER_PRODUCT);
       expect(new Set(inputs).size, seed).toBe(IMAGES_PER_PRODUCT);
     }

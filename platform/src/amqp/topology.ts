@@ -27,7 +27,7 @@ export async function assertTopology(channel: Channel, retryDelaysMs: readonly n
     for (const delay of retryDelaysMs) {
       // Expired messages go back to the work queue through the default exchange. Quorum, dead-lettering at
       // least once: a classic queue dead-letters at most once, so a message expiring while its work queue is
-      // not yet back after a broker restart was dropped (the chaos test lost product images that way).
+      // unavailable (a broker restart) would be dropped.
       await channel.assertQueue(retryQueueName(queue, delay), {
         durable: true,
         arguments: {
