@@ -9,7 +9,8 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 };
 
 const EXPOSED =
-  'x-request-id, ratelimit-limit, ratelimit-remaining, ratelimit-reset, retry-after, location, content-disposition';
+  'x-request-id, ratelimit-limit, ratelimit-remaining, ratelimit-reset, retry-after, location, content-disposition, ' +
+  'etag, idempotent-replayed, content-range, allow';
 const ALLOWED_HEADERS = 'authorization, content-type, idempotency-key, x-request-id, traceparent, tracestate';
 const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 
