@@ -1,6 +1,6 @@
 import { createLogger, exitOnStartupError, handleShutdown, listen, serviceVersion } from '@ipp/platform';
 import { installProcessGuard } from '@ipp/platform/process-guard';
-import { createAdminApp } from './admin.ts';
+import { createAdminApp } from './app.ts';
 import { loadGatewayConfig } from './config.ts';
 import { renderDocs } from './docs.ts';
 import { createGateway } from './gateway.ts';

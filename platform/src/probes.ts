@@ -55,8 +55,13 @@ export function mountProbes(
     const result = await readiness(options.checks);
     return c.json({ service, version, ...result } satisfies Probe, result.status === 'ok' ? 200 : 503);
   });
+  mountMetrics(app, options.metrics);
+}
+
+/** Prometheus `/metrics` alone, for an app whose `/health/*` routes are its own (the health aggregator). */
+export function mountMetrics(app: Hono<any>, metrics: Metrics) {
   app.get('/metrics', async (c) => {
-    c.header('content-type', options.metrics.registry.contentType);
-    return c.body(await options.metrics.registry.metrics());
+    c.header('content-type', metrics.registry.contentType);
+    return c.body(await metrics.registry.metrics());
   });
 }

@@ -1,20 +1,12 @@
-import {
-  createHttpApp,
-  createLogger,
-  createMetrics,
-  exitOnStartupError,
-  handleShutdown,
-  listen,
-  serviceVersion,
-} from '@ipp/platform';
+import { createLogger, createMetrics, exitOnStartupError, handleShutdown, listen, serviceVersion } from '@ipp/platform';
 import { installProcessGuard } from '@ipp/platform/process-guard';
 import { createAggregator } from './aggregator.ts';
+import { createHealthApp } from './app.ts';
 import { createDatabaseCheck } from './checks/database.ts';
 import { createBrokerCheck } from './checks/rabbitmq.ts';
 import { createSystemCheck } from './checks/system.ts';
 import { loadHealthConfig } from './config.ts';
 import { createHealthMetrics } from './metrics.ts';
-import { mountHealthRoutes } from './routes.ts';
 
 const SERVICE = 'health';
 const startedAt = performance.now();
@@ -49,12 +41,7 @@ try {
     onSnapshot: createHealthMetrics(metrics),
   });
 
-  const app = createHttpApp({ logger, metrics });
-  mountHealthRoutes(app, { aggregator, service: SERVICE, version, startedAt });
-  app.get('/metrics', async (c) => {
-    c.header('content-type', metrics.registry.contentType);
-    return c.body(await metrics.registry.metrics());
-  });
+  const app = createHealthApp({ logger, metrics, aggregator, service: SERVICE, version, startedAt });
 
   const server = await listen({
     fetch: app.fetch,

@@ -1,22 +1,20 @@
 import { availableParallelism } from 'node:os';
-import { ImageProcessJobSchema, QUEUES } from '@ipp/contracts';
 import {
-  createHttpApp,
   createLogger,
   createMetrics,
   exitOnStartupError,
   handleShutdown,
   listen,
   loadConfig,
-  mountProbes,
   serviceVersion,
 } from '@ipp/platform';
 import { createAmqp } from '@ipp/platform/amqp';
 import { installProcessGuard } from '@ipp/platform/process-guard';
 import { checkStorageAtStart, createStorage, publicFileUrl } from '@ipp/platform/storage';
+import { createWorkerApp } from './app.ts';
 import { workerEnv } from './config.ts';
+import { consumeImageJobs } from './consumers/image-jobs.ts';
 import { createSourceFetcher } from './fetch-source.ts';
-import { createJobHandler } from './handle-job.ts';
 import { configureSharp } from './process-image.ts';
 import { createWorkerMetrics } from './worker-metrics.ts';
 
@@ -48,30 +46,24 @@ async function main() {
     // Twice the sharp slots by default: the next sources download while every slot is busy (bench/results/pipeline.md).
     prefetch: config.WORKER_PREFETCH ?? config.WORKER_CONCURRENCY * 2,
   });
-  amqp.consume(
-    QUEUES.jobs,
-    ImageProcessJobSchema,
-    createJobHandler({
-      download: fetcher.download,
-      storage,
-      publish: amqp.publish,
-      metrics: createWorkerMetrics(metrics.registry),
-      logger,
-      fileUrl: (key) => publicFileUrl(config, key),
-      maxPixels: config.IMAGE_MAX_PIXELS,
-      maxBytes: config.FETCH_MAX_BYTES,
-      concurrency: config.WORKER_CONCURRENCY,
-    }),
-  );
-  // Without a broker the probes still answer (ready: false) while the connection keeps retrying.
+  consumeImageJobs(amqp, {
+    download: fetcher.download,
+    storage,
+    metrics: createWorkerMetrics(metrics.registry),
+    logger,
+    fileUrl: (key) => publicFileUrl(config, key),
+    maxPixels: config.IMAGE_MAX_PIXELS,
+    maxBytes: config.FETCH_MAX_BYTES,
+    concurrency: config.WORKER_CONCURRENCY,
+  });
   await amqp.connect({ wait: false });
 
-  const app = createHttpApp({ logger, metrics });
-  mountProbes(app, {
+  const app = createWorkerApp({
+    logger,
+    metrics,
     service: SERVICE,
     version: serviceVersion(),
     checks: { rabbitmq: () => amqp.check(), storage: () => storage.check() },
-    metrics,
   });
   const server = await listen({
     fetch: app.fetch,

@@ -1,14 +1,14 @@
-import { EXCHANGES, type ImageProcessJob, ROUTING_KEYS } from '@ipp/contracts';
+import { EXCHANGES, type ImageProcessJob, ImageProcessJobSchema, QUEUES, ROUTING_KEYS } from '@ipp/contracts';
 import type { Logger } from '@ipp/platform';
-import type { Delivery } from '@ipp/platform/amqp';
+import type { Amqp, Delivery } from '@ipp/platform/amqp';
 import { type ObjectStorage, outputKeys } from '@ipp/platform/storage';
 import { withSpan } from '@ipp/platform/telemetry';
-import { failedEvent, processedEvent } from './events.ts';
-import { processImage } from './process-image.ts';
-import { ProcessingError, transient } from './processing-error.ts';
-import { createSlots } from './processing-slots.ts';
-import { readStoredUpload } from './stored-source.ts';
-import type { WorkerMetrics } from './worker-metrics.ts';
+import { failedEvent, processedEvent } from '../events.ts';
+import { processImage } from '../process-image.ts';
+import { ProcessingError, transient } from '../processing-error.ts';
+import { createSlots } from '../processing-slots.ts';
+import { readStoredUpload } from '../stored-source.ts';
+import type { WorkerMetrics } from '../worker-metrics.ts';
 
 export type JobHandlerDependencies = {
   download: (url: string) => Promise<Buffer>;
@@ -110,4 +110,12 @@ function asProcessingError(error: unknown): ProcessingError {
   if (error instanceof ProcessingError) return error;
   const message = error instanceof Error ? error.message : String(error);
   return transient('internal_error', `processing failed: ${message}`, error);
+}
+
+/** Consumes `image.process` jobs from the workers' shared queue; results are published on the same connection. */
+export function consumeImageJobs(
+  amqp: Pick<Amqp, 'consume' | 'publish'>,
+  dependencies: Omit<JobHandlerDependencies, 'publish'>,
+) {
+  amqp.consume(QUEUES.jobs, ImageProcessJobSchema, createJobHandler({ ...dependencies, publish: amqp.publish }));
 }

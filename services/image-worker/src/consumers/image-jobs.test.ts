@@ -6,12 +6,12 @@ import { parseNetworkPolicy } from '@ipp/platform/ssrf-guard';
 import { createTestStorage, STORAGE_DRIVERS, type StorageDriver } from '@ipp/platform/storage/testing';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSourceFetcher } from './fetch-source.ts';
-import { createJobHandler } from './handle-job.ts';
-import { ProcessingError } from './processing-error.ts';
-import { serveBytes, startImageServer } from './testing/image-server.ts';
-import { photoJpeg } from './testing/images.ts';
-import { createWorkerMetrics } from './worker-metrics.ts';
+import { createSourceFetcher } from '../fetch-source.ts';
+import { ProcessingError } from '../processing-error.ts';
+import { serveBytes, startImageServer } from '../testing/image-server.ts';
+import { photoJpeg } from '../testing/images.ts';
+import { createWorkerMetrics } from '../worker-metrics.ts';
+import { createJobHandler } from './image-jobs.ts';
 
 const published: Array<{ routingKey: string; message: { message_id: string } }> = [];
 const stores: Partial<Record<StorageDriver, Awaited<ReturnType<typeof createTestStorage>>>> = {};
