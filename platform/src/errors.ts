@@ -56,17 +56,21 @@ export function problemResponse(
   });
 }
 
-/** Every zod issue as `{path, message}`, the path dotted (`items.0.url`) and prefixed by where it came from. */
-export function fieldErrors(error: z.ZodError, prefix?: string): FieldError[] {
-  return error.issues.map((issue) => {
+/** Every zod issue as `{path, message}`, the path dotted (`items.0.url`); an unknown key gets one of its own. */
+export function fieldErrors(error: z.ZodError, root: string): FieldError[] {
+  return error.issues.flatMap((issue) => {
     const path = issue.path.map(String).join('.');
-    return { path: [prefix, path].filter(Boolean).join('.') || (prefix ?? ''), message: issue.message };
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ path: [path, key].filter(Boolean).join('.'), message: 'unknown field' }));
+    }
+    return [{ path: path || root, message: issue.message }];
   });
 }
 
-export function validationError(error: z.ZodError, prefix?: string): AppError {
-  const errors = fieldErrors(error, prefix);
+/** The 400 problem naming every invalid field; `root` names the value itself (a body that is not an object). */
+export function validationError(error: z.ZodError, root = 'body'): AppError {
+  const errors = fieldErrors(error, root);
   const detail =
-    errors.length === 1 ? `${errors[0]?.path || 'body'}: ${errors[0]?.message}` : `${errors.length} fields are invalid`;
+    errors.length === 1 ? `${errors[0]?.path}: ${errors[0]?.message}` : `${errors.length} fields are invalid`;
   return new AppError('validation_failed', detail, { errors });
 }
