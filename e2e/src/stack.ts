@@ -105,6 +105,8 @@ export async function startStack(options: {
     gatewayUrl,
     env,
     storageDir,
+    /** The S3 server (storage `s3` only), to stop and start in fault tests. */
+    s3,
     databaseUrl: database.url,
     amqpUrl: vhost.url,
     process: (name: ServiceName) => running.get(name),
