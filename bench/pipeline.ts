@@ -1,5 +1,6 @@
 // Benchmark (b): the whole pipeline end to end — CSV upload through the gateway to a completed status —
-// with one and with two worker processes, against (a) sharp alone in one process, measured in the same run.
+// with one and with two worker processes, against (a) sharp alone in one process, measured in the same run;
+// and (c) one worker storing in S3 (a local versitygw) instead of the directory, alternating with (b).
 
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -8,7 +9,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { UploadAcceptedSchema, UploadStatusSchema } from '@ipp/contracts';
 import { freePort } from '@ipp/platform/testing';
-import { type Stack, startStack } from '../e2e/src/stack.ts';
+import { type ServiceName, type Stack, startStack } from '../e2e/src/stack.ts';
 import { ensurePhotoFixtures, sharpAlone } from './pipeline-sharp.ts';
 
 const round2 = (value = 0) => Math.round(value * 100) / 100;
@@ -57,21 +58,25 @@ async function main() {
   const loadBefore = loadavg()[0] ?? 0;
 
   await sharpAlone(inputs.slice(0, 4), cores);
-  const stack = await startStack({
-    label: 'bench_pipeline',
-    services: ['product', 'upload', 'image-worker', 'gateway'],
-    env: { LOG_LEVEL: 'warn', WORKER_CONCURRENCY: String(cores), RATE_LIMIT_UPLOAD_POINTS: '1000' },
-  });
-  // Rounds alternate the baseline and the pipeline, so drift on a shared machine hits both alike.
+  const services: ServiceName[] = ['product', 'upload', 'image-worker', 'gateway'];
+  const env = { LOG_LEVEL: 'warn', WORKER_CONCURRENCY: String(cores), RATE_LIMIT_UPLOAD_POINTS: '1000' };
+  const stack = await startStack({ label: 'bench_pipeline', services, env });
+  const s3Stack = await startStack({ label: 'bench_pipeline_s3', storage: 's3', services, env });
+  // Rounds alternate the baseline and the pipeline on each storage, so drift on a shared machine hits all alike.
   const aloneRates: number[] = [];
   const oneWorker: number[] = [];
+  const oneWorkerS3: number[] = [];
   const twoWorkers: number[] = [];
   try {
     await uploadAndWait(stack, images.url, 4, 'warm');
+    await uploadAndWait(s3Stack, images.url, 4, 'warm');
     for (let round = 1; round <= ROUNDS; round++) {
       aloneRates.push((await sharpAlone(inputs, cores)).images_per_s);
       oneWorker.push(inputs.length / (await uploadAndWait(stack, images.url, inputs.length, `one${round}`)));
-      console.log(`round ${round}: sharp alone ${aloneRates.at(-1)} images/s, end to end ${round2(oneWorker.at(-1))}`);
+      oneWorkerS3.push(inputs.length / (await uploadAndWait(s3Stack, images.url, inputs.length, `s3${round}`)));
+      console.log(
+        `round ${round}: sharp alone ${aloneRates.at(-1)} images/s, end to end ${round2(oneWorker.at(-1))} (fs), ${round2(oneWorkerS3.at(-1))} (s3)`,
+      );
     }
     const second = await stack.startExtra('image-worker', { WORKER_PORT: String(await freePort()) });
     try {
@@ -83,7 +88,7 @@ async function main() {
       await second.stop();
     }
   } finally {
-    await stack.stop();
+    await Promise.all([stack.stop(), s3Stack.stop()]);
     images.close();
   }
   const alone = { images_per_s: round2(median(aloneRates)), rounds: aloneRates.map(round2) };
@@ -91,6 +96,14 @@ async function main() {
     { workers: 1, images: inputs.length, images_per_s: round2(median(oneWorker)), rounds: oneWorker.map(round2) },
     { workers: 2, images: inputs.length, images_per_s: round2(median(twoWorkers)), rounds: twoWorkers.map(round2) },
   ];
+  const s3 = {
+    storage: 's3',
+    workers: 1,
+    images: inputs.length,
+    images_per_s: round2(median(oneWorkerS3)),
+    rounds: oneWorkerS3.map(round2),
+  };
+  const s3Percent = round2((s3.images_per_s / (runs[0]?.images_per_s ?? 1)) * 100);
 
   const ratio = (run: { images_per_s: number }) => round2((run.images_per_s / alone.images_per_s) * 100);
   const report = {
@@ -105,6 +118,7 @@ async function main() {
     end_to_end: runs.map((run) => ({ ...run, ratio_to_sharp_alone_percent: ratio(run) })),
     target: 'end to end with one worker ≥ 80 % of sharp alone',
     met: runs[0] ? ratio(runs[0]) >= 80 : false,
+    s3: { ...s3, percent_of_fs: s3Percent, target: 'one worker on s3 ≥ 90 % of fs', met: s3Percent >= 90 },
   };
   const results = path.join(import.meta.dirname, 'results');
   await writeFile(path.join(results, 'pipeline.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -127,8 +141,11 @@ async function main() {
         (run) =>
           `| (b) end to end, ${run.workers} worker${run.workers > 1 ? 's' : ''} | ${run.images_per_s} | ${run.rounds.join(', ')} | ${run.ratio_to_sharp_alone_percent} |`,
       ),
+      `| (c) end to end, 1 worker, storage s3 (versitygw) | ${s3.images_per_s} | ${s3.rounds.join(', ')} | ${ratio(s3)} |`,
       '',
       `Target: ${report.target} — **${report.met ? 'met' : 'not met'}**.`,
+      `Storage: (c) alternates with (b) round by round (STORAGE_DRIVER=s3 against a local versitygw, one bucket): ${s3Percent} % of`,
+      `the directory's images/s; target ${report.s3.target} — **${report.s3.met ? 'met' : 'not met'}**.`,
       '',
     ].join('\n'),
   );
