@@ -56,7 +56,13 @@ async function storeImage(stream: Readable, storage: ObjectStorage, filename: st
     );
   }
   const key = uploadKey(type.extension);
-  await Promise.all([storage.put(key, tap, { contentType: type.contentType }), flowing]);
+  // A part that failed keeps its own error; storage failing on a whole part is the service's trouble (503).
+  const stored = storage.put(key, tap, { contentType: type.contentType }).catch((error: unknown) => {
+    throw tap.errored
+      ? error
+      : new AppError('unavailable', 'The image could not be stored; try again later', { cause: error });
+  });
+  await Promise.all([stored, flowing]);
   return { key, type, bytes, sha256: hash.digest('hex'), filename };
 }
 

@@ -122,6 +122,26 @@ describe.each(STORAGE_DRIVERS)('POST /api/upload (refused) on %s storage', (driv
     expect((await harness.upload(neither)).status).toBe(400);
   });
 
+  if (driver === 's3') {
+    it('answers 503 to images while the S3 server is away, storing nothing', async () => {
+      const form = () => {
+        const images = new FormData();
+        images.set('serial_number', 'S1');
+        images.set('name', 'One');
+        images.append('images', new Blob([png], { type: 'image/png' }), 'a.png');
+        return images;
+      };
+      await harness.s3?.stop();
+      try {
+        const { status, body } = await harness.upload(form());
+        expect(status).toBe(503);
+        expect(body.detail).toBe('The image could not be stored; try again later');
+      } finally {
+        await harness.s3?.start();
+      }
+    });
+  }
+
   it('answers 400 to a malformed Idempotency-Key', async () => {
     const { status } = await harness.upload(csvForm(GOOD_CSV), { 'idempotency-key': 'has spaces' });
     expect(status).toBe(400);
