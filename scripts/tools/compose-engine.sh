@@ -5,7 +5,7 @@
 #   bash scripts/tools/compose-engine.sh /run/ipp-podman.sock &
 #   export DOCKER_HOST=unix:///run/ipp-podman.sock
 # Healthchecks run for the containers compose made (label com.docker.compose.project), each at its own
-# interval, every 2 s while it is still starting, never two at once for one container.
+# interval, every 5 s while it is still starting (Docker's start_interval), never two at once for one container.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 socket="${1:?usage: compose-engine.sh SOCKET_PATH}"
@@ -38,7 +38,7 @@ while kill -0 "$service" 2>/dev/null; do
     [ "$now" -ge "${next[$id]}" ] || continue
     podman healthcheck run "$id" >/dev/null 2>&1 &
     running[$id]=$!
-    if [[ "$status" == *starting* ]]; then next[$id]=$((now + 2)); else next[$id]=$((now + ${interval[$id]})); fi
+    if [[ "$status" == *starting* ]]; then next[$id]=$((now + 5)); else next[$id]=$((now + ${interval[$id]})); fi
   done < <(podman ps --filter label=com.docker.compose.project --format '{{ .ID }} {{ .Status }}' 2>/dev/null |
     grep -E '\((starting|healthy|unhealthy)\)$' || true)
   sleep 1
