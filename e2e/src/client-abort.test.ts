@@ -65,11 +65,18 @@ describe('clients that go away or crawl cannot crash a service', () => {
     }
   }
 
+  /** Stored uploads and half-written files (the fs driver stages writes in tmp/ and renames them into place). */
+  async function filesLeft() {
+    const list = (folder: string) => readdir(join(stack.storageDir, folder)).catch(() => [] as string[]);
+    const staged = (await list('tmp')).filter((name) => name.endsWith('.part'));
+    return [...(await list('uploads')), ...staged];
+  }
+
   async function expectNothingStored() {
     // Requests, items and outbox rows are written in one transaction: no request, no job.
     const list = (await (await fetch(`${stack.gatewayUrl}/api/uploads`)).json()) as { total: number };
     expect(list.total).toBe(0);
-    expect(await readdir(join(stack.storageDir, 'uploads'))).toEqual([]);
+    expect(await filesLeft()).toEqual([]);
   }
 
   const fields: Part[] = [
@@ -106,7 +113,7 @@ describe('clients that go away or crawl cannot crash a service', () => {
         await sendAndCut(url, bytes, head + 20);
       }
       // The service has cleaned up once its half-written files are gone; none may stay.
-      await until(async () => (await readdir(join(stack.storageDir, 'uploads'))).length === 0);
+      await until(async () => (await filesLeft()).length === 0);
       await expectNothingStored();
       await expectAllAlive();
     });
@@ -142,7 +149,7 @@ describe('clients that go away or crawl cannot crash a service', () => {
       expect(sent).toBeLessThan(bytes.length);
       expect(answer, target).toMatch(/^HTTP\/1\.1 408 /);
     }
-    await until(async () => (await readdir(join(stack.storageDir, 'uploads'))).length === 0);
+    await until(async () => (await filesLeft()).length === 0);
     await expectNothingStored();
     await expectAllAlive();
   });
