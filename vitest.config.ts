@@ -3,8 +3,14 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
-    // Built and run as real containers by `npm run test:deploy` (vitest.deploy.config.ts): minutes, not seconds.
-    exclude: ['**/node_modules/**', 'deploy/checks/images.test.ts'],
+    // Real containers, run by `npm run test:deploy` (vitest.deploy.config.ts): minutes each, and their tools
+    // (podman, the Compose CLI, the stand-in images) are built by the scripts `.ci/run` calls first.
+    exclude: [
+      '**/node_modules/**',
+      'deploy/checks/images.test.ts',
+      'deploy/checks/compose-up.test.ts',
+      'deploy/checks/compose-prod-up.test.ts',
+    ],
     globalSetup: ['./scripts/test-global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
