@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { until } from '@ipp/platform/testing';
 import { deployables } from '../../scripts/tools/deployables.ts';
 import { parseDockerfile } from '../../scripts/tools/dockerfile.ts';
-import { podman, preparePodman, succeed } from './podman.ts';
+import { buildImage, podman, preparePodman, succeed } from './podman.ts';
 import { repository } from './tools.ts';
 
 export type Result = { code: number | null; stdout: string; stderr: string };
@@ -43,17 +43,7 @@ export function standIns() {
 /** Builds every deployable's image with podman under the name the compose files give it at `tag`. */
 export async function buildImages(tag: string) {
   for (const [service, directory] of Object.entries(deployables)) {
-    await succeed([
-      'build',
-      '--pull=never',
-      '--format',
-      'docker',
-      '--file',
-      `${directory}/Dockerfile`,
-      '--tag',
-      `docker.io/image-processing/${service}:${tag}`,
-      '.',
-    ]);
+    await buildImage(directory, `docker.io/image-processing/${service}:${tag}`);
   }
 }
 

@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deployables } from '../../scripts/tools/deployables.ts';
 import { parseDockerfile } from '../../scripts/tools/dockerfile.ts';
 import { isTestCode } from './only-for-tests.ts';
-import { podman, preparePodman, succeed } from './podman.ts';
+import { buildImage, podman, preparePodman, succeed } from './podman.ts';
 import { repository } from './tools.ts';
 
 // Measured sizes (deploy/README.md) plus about 10 %: a budget broken means something new went into the image.
@@ -108,17 +108,7 @@ describe.each(Object.entries(deployables))('the %s image', (service, directory) 
 
   it('builds, runs read-only as its non-root user until its HEALTHCHECK passes, and exits 0 on SIGTERM', async () => {
     const buildStart = performance.now();
-    await succeed([
-      'build',
-      '--pull=never',
-      '--format',
-      'docker',
-      '--file',
-      `${directory}/Dockerfile`,
-      '--tag',
-      image,
-      '.',
-    ]);
+    await buildImage(directory, image);
     const buildS = seconds(buildStart);
     const [inspected] = JSON.parse(await succeed(['image', 'inspect', image])) as [InspectedImage];
     const { Config: config, Healthcheck: healthcheck } = inspected;

@@ -49,3 +49,18 @@ export async function succeed(args: string[]) {
   }
   return result.stdout;
 }
+
+/** Builds a deployable's image from its Dockerfile (HEALTHCHECK kept by the docker format) as `tag`. */
+export function buildImage(directory: string, tag: string) {
+  return succeed([
+    'build',
+    '--pull=never',
+    '--format',
+    'docker',
+    '--file',
+    `${directory}/Dockerfile`,
+    '--tag',
+    tag,
+    '.',
+  ]);
+}
