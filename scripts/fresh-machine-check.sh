@@ -3,10 +3,16 @@
 # tool cache (XDG_CACHE_HOME), then `npm start` until the platform says it runs, Ctrl-C, and `npm test`.
 # With --remove-nginx it also uninstalls nginx first (the test command must install it again).
 # Cold, on 2 busy cores, it takes about 30 minutes: most of it is building the pinned Go tools.
+# FRESH_CACHE_DIR names the (empty) tool cache to use instead of a temporary one, so that a fresh machine's
+# first check also fills the cache that later runs use; it is refused if it already holds tools.
 set -euo pipefail
 repo="$(git -C "$(dirname "$0")/.." rev-parse --show-toplevel)"
 work="$(mktemp -d /tmp/ipp-fresh.XXXXXX)"
-export XDG_CACHE_HOME="$work/cache"
+export XDG_CACHE_HOME="${FRESH_CACHE_DIR:-$work/cache}"
+if [[ -n "$(ls -A "$XDG_CACHE_HOME/ipp-tools" 2>/dev/null)" ]]; then
+  echo "$XDG_CACHE_HOME/ipp-tools is not empty: not a fresh machine's tool cache" >&2
+  exit 1
+fi
 mkdir -p "$XDG_CACHE_HOME"
 if [[ "${1:-}" == "--remove-nginx" ]]; then
   DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq nginx-light nginx-common >/dev/null 2>&1 || true
