@@ -1,7 +1,7 @@
 import type { Logger } from '@ipp/platform';
 import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
+import { createBackgroundLoop } from './background-loop.ts';
 import { type Pool, type Queryable, transaction } from './database.ts';
-import { createWakeup } from './wakeup.ts';
 
 export type Publish = (
   exchange: string,
@@ -37,9 +37,6 @@ export function createOutboxRelay(options: {
 }) {
   const { pool, logger, batchSize = 500, pollMs = 1000, keepSentMs = 86_400_000, confirmTimeoutMs = 30_000 } = options;
   let lastCleanup = 0;
-  let running = false;
-  const wakeup = createWakeup();
-  let loop: Promise<void> | undefined;
 
   /** Publishes one row inside the upload's trace context, failing when the broker has not confirmed in time. */
   function publish(row: OutboxRow) {
@@ -111,32 +108,17 @@ export function createOutboxRelay(options: {
     ]);
   }
 
-  async function run() {
-    while (running) {
-      let published = 0;
-      try {
-        published = await publishBatch();
-        if (published >= 0 && published < batchSize) await deleteOldSentRows();
-      } catch (error) {
-        logger.error({ err: error }, 'outbox relay pass failed');
-        published = -1;
-      }
-      if (published === batchSize || !running) continue;
-      // After a failed pass, wait out the poll even when woken: no hot loop against a broken broker.
-      await wakeup.pause(pollMs, { honourPending: published >= 0 });
-    }
-  }
-
-  return {
-    start() {
-      running = true;
-      loop = run();
+  // A failed publish waits out the poll even when woken: no hot loop against a broken broker.
+  return createBackgroundLoop({
+    name: 'outbox relay',
+    logger,
+    pollMs,
+    async pass() {
+      const published = await publishBatch();
+      if (published < 0) return 'failed';
+      if (published === batchSize) return 'more';
+      await deleteOldSentRows();
+      return 'idle';
     },
-    wake: wakeup.wake,
-    async stop() {
-      running = false;
-      wakeup.wake();
-      await loop;
-    },
-  };
+  });
 }

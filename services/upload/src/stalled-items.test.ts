@@ -310,6 +310,8 @@ describe('stalled items sweep', () => {
     await sweep.stop();
     await unreachable.end();
     expect(logged.length).toBeGreaterThanOrEqual(3);
-    expect(logged.every((line) => line.level === 'error' && /sweep failed/.test(line.message))).toBe(true);
+    expect(logged.every((line) => line.level === 'error' && /stalled items sweep pass failed/.test(line.message))).toBe(
+      true,
+    );
   });
 });

@@ -3,9 +3,9 @@ import type { Logger } from '@ipp/platform';
 import { RETRY_DELAYS_MS } from '@ipp/platform/amqp';
 import type { ObjectStorage } from '@ipp/platform/storage';
 import { applyImageEvent, type EventOutcome } from './apply-image-event.ts';
+import { createBackgroundLoop } from './background-loop.ts';
 import { type Pool, transaction } from './database.ts';
 import { insertJobs } from './upload-repository.ts';
-import { createWakeup } from './wakeup.ts';
 
 /** What sharp may spend on one image on a busy core once its source is downloaded (a 50-megapixel source). */
 const PROCESSING_BOUND_MS = 30_000;
@@ -64,9 +64,6 @@ export function createStalledItemsSweep(options: {
   const { pool, logger, stallTimeoutMs, maxRepublishes, intervalMs = 30_000, batchSize = 500 } = options;
   /** When the jobs queue was seen empty, oldest first; only the latest one older than the timeout matters. */
   let drainedAt: number[] = [];
-  let running = false;
-  let loop: Promise<void> | undefined;
-  const wakeup = createWakeup();
 
   /** Seconds since the latest moment the jobs queue was seen empty that is at least the timeout ago. */
   async function stallAgeS() {
@@ -145,27 +142,14 @@ export function createStalledItemsSweep(options: {
     while ((await failStalled(ageS)) === batchSize);
   }
 
-  async function run() {
-    while (running) {
-      try {
-        await sweep();
-      } catch (error) {
-        logger.error({ err: error }, 'stalled items sweep failed; trying again next round');
-      }
-      if (running) await wakeup.pause(intervalMs);
-    }
-  }
-
-  return {
-    sweep,
-    start() {
-      running = true;
-      loop = run();
+  const loop = createBackgroundLoop({
+    name: 'stalled items sweep',
+    logger,
+    pollMs: intervalMs,
+    async pass() {
+      await sweep();
+      return 'idle';
     },
-    async stop() {
-      running = false;
-      wakeup.wake();
-      await loop;
-    },
-  };
+  });
+  return { sweep, start: loop.start, stop: loop.stop };
 }

@@ -4,8 +4,8 @@ import { withSpan } from '@ipp/platform/telemetry';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { Webhook } from 'standardwebhooks';
 import { fetch } from 'undici';
+import { createBackgroundLoop } from './background-loop.ts';
 import type { Pool } from './database.ts';
-import { createWakeup } from './wakeup.ts';
 
 type Due = { id: string; url: string; payload: unknown; attempts: number };
 export type DeliveryOutcome = 'delivered' | 'retry' | 'failed';
@@ -53,9 +53,6 @@ export function createWebhookDispatcher(options: {
   } = options;
   const signer = new Webhook(options.secret);
   const agent = createGuardedAgent(options.policy);
-  let running = false;
-  let loop: Promise<void> | undefined;
-  const wakeup = createWakeup();
 
   async function claim(): Promise<Due[]> {
     const { rows } = await pool.query<Due>(
@@ -130,31 +127,20 @@ export function createWebhookDispatcher(options: {
     else logger.warn(log, outcome === 'retry' ? 'webhook delivery failed; will retry' : 'webhook delivery gave up');
   }
 
-  async function run() {
-    while (running) {
-      let claimed = 0;
-      try {
-        const due = await claim();
-        claimed = due.length;
-        await Promise.all(due.map(deliver));
-      } catch (error) {
-        logger.error({ err: error }, 'webhook dispatcher pass failed');
-      }
-      if (claimed > 0 || !running) continue;
-      await wakeup.pause(pollMs);
-    }
-  }
-
-  return {
-    start() {
-      running = true;
-      loop = run();
+  const loop = createBackgroundLoop({
+    name: 'webhook dispatcher',
+    logger,
+    pollMs,
+    async pass() {
+      const due = await claim();
+      await Promise.all(due.map(deliver));
+      return due.length > 0 ? 'more' : 'idle';
     },
-    wake: wakeup.wake,
+  });
+  return {
+    ...loop,
     async stop() {
-      running = false;
-      wakeup.wake();
-      await loop;
+      await loop.stop();
       await agent.close();
     },
   };
