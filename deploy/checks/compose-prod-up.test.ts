@@ -132,6 +132,10 @@ describe('docker-compose.prod.yml, up for real', () => {
       .jpeg({ quality: 95 })
       .toBuffer();
     files = await startFileServer(`${project}-files`, stack.network, { 'chair.jpg': jpeg });
+    // podman's aardvark-dns (Debian's 1.4) rebuilds its sockets when a container joins the network and drops
+    // the queries meanwhile (containers/aardvark-dns#389); nginx answers those requests 502. Wait until nginx
+    // resolves the gateways again: what a user of Docker's embedded DNS never sees.
+    await until(async () => (await api('/health/ready')).status === 200, { timeoutMs: 30_000, intervalMs: 250 });
     const form = new FormData();
     const rows = Array.from(
       { length: 6 },
