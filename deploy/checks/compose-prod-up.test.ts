@@ -3,7 +3,7 @@
 // output fetched at PUBLIC_BASE_URL, and every container stopping with exit code 0.
 // Run with `npm run test:deploy`; needs root (podman). Third-party images are local stand-ins.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +11,16 @@ import { UploadStatusSchema } from '@ipp/contracts';
 import { freePort, until } from '@ipp/platform/testing';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImages, composeProject, envFile, standIns, startEngine, startFileServer } from './compose-stack.ts';
-import { repository, succeed as succeedTool } from './tools.ts';
+import {
+  buildImages,
+  composeProject,
+  envFile,
+  standIns,
+  startEngine,
+  startFileServer,
+  tearDownCheck,
+} from './compose-stack.ts';
+import { repository, } from './tools.ts';
 
 const run = `${Date.now().toString(36)}${process.pid}`;
 const project = `ipp-compose-prod-${run}`;
@@ -82,20 +90,11 @@ beforeAll(async () => {
     IMAGE_TAG: imageTag,
     FETCH_ALLOW_PRIVATE_NETWORKS: 'true',
   });
-  stack = composeProject({
-    binary: succeedTool('bash', ['scripts/tools/compose.sh']).trim(),
-    dockerHost: engine.dockerHost,
-    project,
-    file: join(repository, 'docker-compose.prod.yml'),
-    env,
-  });
+  stack = composeProject({ engine, project, file: 'docker-compose.prod.yml', env });
 }, 1_800_000);
 
 afterAll(async () => {
-  await files?.stop();
-  await stack?.compose(['down', '--volumes', '--remove-orphans', '--timeout', '30']);
-  await engine?.stop();
-  rmSync(directory, { recursive: true, force: true });
+  await tearDownCheck({ files, stack, engine, directory });
 }, 300_000);
 
 describe('docker-compose.prod.yml, up for real', () => {

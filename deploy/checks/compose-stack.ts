@@ -9,9 +9,8 @@ import { until } from '@ipp/platform/testing';
 import { deployables } from '../../scripts/tools/deployables.ts';
 import { parseDockerfile } from '../../scripts/tools/dockerfile.ts';
 import { buildImage, podman, preparePodman, succeed } from './podman.ts';
-import { repository } from './tools.ts';
+import { repository, runAsync } from './tools.ts';
 
-export type Result = { code: number | null; stdout: string; stderr: string };
 export type ComposeContainer = { Service: string; Name: string; State: string; Health: string; ExitCode: number };
 
 const script = (name: string, args: string[] = [], env?: NodeJS.ProcessEnv) =>
@@ -97,38 +96,23 @@ export function envFile(path: string, extra: Record<string, string>) {
   writeFileSync(path, `${lines.join('\n')}\n`);
 }
 
-/** `docker compose` for one project: `-p project -f file --env-file env`, against the engine. */
+/**
+ * `docker compose` (the pinned CLI, built on first use) for one project: `-p project -f file --env-file env`
+ * against the engine; `file` is relative to the repository.
+ */
 export function composeProject(options: {
-  binary: string;
-  dockerHost: string;
+  engine: { dockerHost: string };
   project: string;
   file: string;
   env: string;
 }) {
-  const base = ['--project-name', options.project, '--file', options.file, '--env-file', options.env];
-  const compose = (args: string[], timeoutMs = 900_000) => {
-    const child = spawn(options.binary, [...base, ...args], {
-      cwd: repository,
-      env: { ...process.env, DOCKER_HOST: options.dockerHost },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const binary = execFileSync('bash', ['scripts/tools/compose.sh'], { cwd: repository, encoding: 'utf8' }).trim();
+  const base = ['--project-name', options.project, '--file', join(repository, options.file), '--env-file', options.env];
+  const compose = (args: string[], timeoutMs = 900_000) =>
+    runAsync(binary, [...base, ...args], {
+      env: { ...process.env, DOCKER_HOST: options.engine.dockerHost },
+      timeoutMs,
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
-    return new Promise<Result>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-    });
-  };
   const must = async (args: string[], timeoutMs?: number) => {
     const result = await compose(args, timeoutMs);
     if (result.code !== 0) {
@@ -199,4 +183,17 @@ export async function startFileServer(name: string, network: string, files: Reco
       rmSync(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** Takes down what a compose check started, as far as its setup got: file server, project, engine, files. */
+export async function tearDownCheck(parts: {
+  files?: { stop(): Promise<void> };
+  stack?: ReturnType<typeof composeProject>;
+  engine?: { stop(): Promise<void> };
+  directory: string;
+}) {
+  await parts.files?.stop();
+  await parts.stack?.compose(['down', '--volumes', '--remove-orphans', '--timeout', '30']);
+  await parts.engine?.stop();
+  rmSync(parts.directory, { recursive: true, force: true });
 }

@@ -4,15 +4,22 @@
 // name and ports of its own, so it runs beside a developer's stack or `npm start`.
 // Run with `npm run test:deploy`; needs root (podman). Third-party images are local stand-ins.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type UploadStatus, UploadStatusSchema } from '@ipp/contracts';
 import { freePort, until } from '@ipp/platform/testing';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImages, composeProject, envFile, standIns, startEngine, startFileServer } from './compose-stack.ts';
-import { repository, succeed as succeedTool } from './tools.ts';
+import {
+  buildImages,
+  composeProject,
+  envFile,
+  standIns,
+  startEngine,
+  startFileServer,
+  tearDownCheck,
+} from './compose-stack.ts';
 
 const run = `${Date.now().toString(36)}${process.pid}`;
 const project = `ipp-compose-${run}`;
@@ -77,20 +84,11 @@ beforeAll(async () => {
   });
   gateway = `http://127.0.0.1:${ports.WEB_PORT}`;
   jaeger = `http://127.0.0.1:${ports.JAEGER_UI_PORT}`;
-  stack = composeProject({
-    binary: succeedTool('bash', ['scripts/tools/compose.sh']).trim(),
-    dockerHost: engine.dockerHost,
-    project,
-    file: join(repository, 'docker-compose.yml'),
-    env,
-  });
+  stack = composeProject({ engine, project, file: 'docker-compose.yml', env });
 }, 1_800_000);
 
 afterAll(async () => {
-  await files?.stop();
-  await stack?.compose(['down', '--volumes', '--remove-orphans', '--timeout', '30']);
-  await engine?.stop();
-  rmSync(directory, { recursive: true, force: true });
+  await tearDownCheck({ files, stack, engine, directory });
   console.table(times);
 }, 300_000);
 

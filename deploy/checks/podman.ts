@@ -1,7 +1,7 @@
 // Runs podman with this machine's containers.conf. scripts/tools/podman.sh installs podman and writes that
 // file; scripts/tools/base-images.sh builds the base images the Dockerfiles name (no registry is reachable).
-import { execFileSync, spawn } from 'node:child_process';
-import { repository } from './tools.ts';
+import { execFileSync } from 'node:child_process';
+import { repository, runAsync } from './tools.ts';
 
 let environment: NodeJS.ProcessEnv | undefined;
 
@@ -19,24 +19,10 @@ export function preparePodman() {
   script('base-images', environment);
 }
 
-export type Result = { code: number | null; stdout: string; stderr: string };
-
 /** `podman ARGS` from the repository root; resolves with its exit code and output, never rejects on failure. */
 export function podman(args: string[]) {
   if (environment === undefined) throw new Error('call preparePodman() first');
-  const child = spawn('podman', args, { cwd: repository, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  return new Promise<Result>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runAsync('podman', args, { env: environment });
 }
 
 /** `podman ARGS` that must succeed; returns its stdout. */

@@ -1,5 +1,5 @@
 // Runs the pinned deploy tools (built on first use by scripts/tools/*.sh) and reads what they print.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import type { Manifest } from './manifest.ts';
@@ -30,6 +30,37 @@ export function run(command: string, args: string[], input?: string, env?: Recor
   });
   if (result.error) throw result.error;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr, output: result.stdout + result.stderr };
+}
+
+export type Result = { code: number | null; stdout: string; stderr: string };
+
+/**
+ * Runs a command from the repository root without blocking the test's event loop (servers it started keep
+ * answering); resolves with its exit code and output, never rejects on failure. SIGTERM after `timeoutMs`.
+ */
+export function runAsync(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<Result> {
+  const child = spawn(command, args, { cwd: repository, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const timer =
+    options.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGTERM'), options.timeoutMs);
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }
 
 /** Runs a command that must succeed and returns its stdout. */
