@@ -5,6 +5,30 @@ import { writeOutputCsv } from './output-csv.ts';
 import { outputCsvUrl } from './status-repository.ts';
 
 export type ImageEvent = ImageProcessed | ImageFailed;
+
+/**
+ * The permanent `image.failed` the upload service makes itself, for an item whose worker will never report
+ * (its job was dead-lettered, or it stalled); applied like a worker's. `message_id` defaults to a new one.
+ */
+export function failureOf(
+  item: Pick<ImageFailed, 'request_id' | 'item_id' | 'product' | 'input_url'> & { message_id?: string },
+  code: string,
+  message: string,
+): ImageFailed {
+  return {
+    message_id: item.message_id ?? crypto.randomUUID(),
+    type: 'image.failed',
+    version: 1,
+    occurred_at: new Date().toISOString(),
+    request_id: item.request_id,
+    item_id: item.item_id,
+    product: item.product,
+    input_url: item.input_url,
+    code,
+    message,
+    permanent: true,
+  };
+}
 export type EventOutcome = 'applied' | 'completed' | 'duplicate' | 'unknown_item';
 
 function finalStatus(total: number, failed: number): RequestStatus {

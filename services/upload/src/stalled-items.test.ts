@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { EXCHANGES, type ImageProcessJob, ImageProcessJobSchema, QUEUES } from '@ipp/contracts';
 import { createLogger } from '@ipp/platform';
 import { type Amqp, createAmqp } from '@ipp/platform/amqp';
-import { createTestVhost, freePort, until } from '@ipp/platform/testing';
+import { freePort, until } from '@ipp/platform/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EventOutcome } from './apply-image-event.ts';
 import { loadUploadConfig } from './config.ts';
@@ -11,7 +11,15 @@ import { createPool } from './database.ts';
 import { createOutboxRelay } from './outbox-relay.ts';
 import { createStalledItemsSweep, defaultStallTimeoutS } from './stalled-items.ts';
 import { processedEvent } from './testing/events.ts';
-import { CSV_HEADER, createHarness, csvForm, type Harness, PUBLIC_BASE_URL, testLogger } from './testing/harness.ts';
+import {
+  type BrokerHarness,
+  CSV_HEADER,
+  createBrokerHarness,
+  csvForm,
+  type Harness,
+  PUBLIC_BASE_URL,
+  testLogger,
+} from './testing/harness.ts';
 
 const STALL_TIMEOUT_MS = 400;
 const csv = (...serials: string[]) =>
@@ -22,8 +30,9 @@ type Answer = 'answer' | 'drop';
 
 describe('stalled items sweep', () => {
   let harness: Harness;
-  let vhost: Awaited<ReturnType<typeof createTestVhost>>;
-  let upload: Amqp;
+  let broker: BrokerHarness;
+  let vhost: BrokerHarness['vhost'];
+  let upload: BrokerHarness['upload'];
   let worker: Amqp;
   let relay: ReturnType<typeof createOutboxRelay>;
   let sweeps: Array<ReturnType<typeof createStalledItemsSweep>> = [];
@@ -68,17 +77,11 @@ describe('stalled items sweep', () => {
   }
 
   beforeAll(async () => {
-    harness = await createHarness('upload_stalled');
-    vhost = await createTestVhost('upload_stalled');
-    upload = createAmqp({ url: vhost.url, logger: testLogger });
-    consumeImageEvents(upload, {
-      pool: harness.pool,
-      storage: harness.storage,
-      publicBaseUrl: PUBLIC_BASE_URL,
-      logger: testLogger,
-      onOutcome: (_type, outcome) => outcomes.push(outcome),
+    broker = await createBrokerHarness('upload_stalled', {
+      attach: (amqp, dependencies) =>
+        consumeImageEvents(amqp, { ...dependencies, onOutcome: (_type, outcome) => outcomes.push(outcome) }),
     });
-    await upload.connect();
+    ({ harness, vhost, upload } = broker);
     worker = createAmqp({ url: vhost.url, logger: testLogger });
     worker.consume(QUEUES.jobs, ImageProcessJobSchema, async (job) => {
       jobs.push(job);
@@ -102,9 +105,7 @@ describe('stalled items sweep', () => {
   afterAll(async () => {
     await relay?.stop();
     await worker?.close();
-    await upload?.close();
-    await harness?.close();
-    await vhost?.drop();
+    await broker?.close();
   });
 
   it('defaults the stall timeout to the retry schedule plus five downloads and processings, with margin', () => {

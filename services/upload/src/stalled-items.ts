@@ -1,8 +1,7 @@
-import type { ImageFailed } from '@ipp/contracts';
 import type { Logger } from '@ipp/platform';
 import { RETRY_DELAYS_MS } from '@ipp/platform/amqp';
 import type { ObjectStorage } from '@ipp/platform/storage';
-import { applyImageEvent, type EventOutcome } from './apply-image-event.ts';
+import { applyImageEvent, type EventOutcome, failureOf } from './apply-image-event.ts';
 import { createBackgroundLoop } from './background-loop.ts';
 import { type Pool, transaction } from './database.ts';
 import { insertJobs } from './upload-repository.ts';
@@ -111,19 +110,16 @@ export function createStalledItemsSweep(options: {
       [ageS, maxRepublishes, batchSize],
     );
     for (const item of rows) {
-      const failed: ImageFailed = {
-        message_id: crypto.randomUUID(),
-        type: 'image.failed',
-        version: 1,
-        occurred_at: new Date().toISOString(),
-        request_id: item.request_id,
-        item_id: item.id,
-        product: { id: null, serial_number: item.serial_number },
-        input_url: item.input_url,
-        code: 'stalled',
-        message: `no result arrived after its job was sent ${item.republished + 1} times; the job or its result was lost`,
-        permanent: true,
-      };
+      const failed = failureOf(
+        {
+          request_id: item.request_id,
+          item_id: item.id,
+          product: { id: null, serial_number: item.serial_number },
+          input_url: item.input_url,
+        },
+        'stalled',
+        `no result arrived after its job was sent ${item.republished + 1} times; the job or its result was lost`,
+      );
       const outcome = await applyImageEvent(options, failed);
       logger.warn({ request_id: item.request_id, item_id: item.id, outcome }, 'stalled item failed');
       options.onStalled?.(outcome);

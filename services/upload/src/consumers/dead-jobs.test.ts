@@ -1,28 +1,27 @@
 import { EXCHANGES, type ImageProcessJob, ImageProcessJobSchema, QUEUES, ROUTING_KEYS } from '@ipp/contracts';
 import { type Amqp, createAmqp } from '@ipp/platform/amqp';
-import { createTestVhost, until } from '@ipp/platform/testing';
+import { until } from '@ipp/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { itemsOf } from '../testing/events.ts';
-import { CSV_HEADER, createHarness, csvForm, type Harness, PUBLIC_BASE_URL, testLogger } from '../testing/harness.ts';
+import {
+  type BrokerHarness,
+  CSV_HEADER,
+  createBrokerHarness,
+  csvForm,
+  type Harness,
+  testLogger,
+} from '../testing/harness.ts';
 import { consumeDeadJobs } from './dead-jobs.ts';
 
 describe('dead-lettered jobs', () => {
   let harness: Harness;
-  let vhost: Awaited<ReturnType<typeof createTestVhost>>;
-  let upload: Amqp;
+  let broker: BrokerHarness;
+  let vhost: BrokerHarness['vhost'];
   let crashingWorker: Amqp;
 
   beforeAll(async () => {
-    harness = await createHarness('upload_dead_jobs');
-    vhost = await createTestVhost('upload_dead_jobs');
-    upload = createAmqp({ url: vhost.url, logger: testLogger });
-    consumeDeadJobs(upload, {
-      pool: harness.pool,
-      storage: harness.storage,
-      publicBaseUrl: PUBLIC_BASE_URL,
-      logger: testLogger,
-    });
-    await upload.connect();
+    broker = await createBrokerHarness('upload_dead_jobs', { attach: consumeDeadJobs });
+    ({ harness, vhost } = broker);
     // A worker whose every attempt fails, with no retries left: the broker dead-letters the job at once.
     crashingWorker = createAmqp({ url: vhost.url, logger: testLogger, retryDelaysMs: [] });
     crashingWorker.consume(QUEUES.jobs, ImageProcessJobSchema, async () => {
@@ -32,9 +31,7 @@ describe('dead-lettered jobs', () => {
   });
   afterAll(async () => {
     await crashingWorker?.close();
-    await upload?.close();
-    await harness?.close();
-    await vhost?.drop();
+    await broker?.close();
   });
 
   it('fails the item of a job that failed every attempt, finishes the request and keeps the job dead-lettered', async () => {
@@ -57,6 +54,6 @@ describe('dead-lettered jobs', () => {
     await until(async () => (await harness.getJson(`/api/status/${body.request_id}`)).body.status === 'failed');
     const { body: status } = await harness.getJson(`/api/status/${body.request_id}`);
     expect(status.items[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/^dead_lettered: /) });
-    expect(await upload.queueStats(QUEUES.deadLetter)).toMatchObject({ messages: 1 });
+    expect(await broker.upload.queueStats(QUEUES.deadLetter)).toMatchObject({ messages: 1 });
   });
 });

@@ -1,8 +1,8 @@
-import { type ImageFailed, ImageProcessJobSchema, QUEUES } from '@ipp/contracts';
+import { ImageProcessJobSchema, QUEUES } from '@ipp/contracts';
 import type { Logger } from '@ipp/platform';
 import type { Amqp } from '@ipp/platform/amqp';
 import type { ObjectStorage } from '@ipp/platform/storage';
-import { applyImageEvent, type EventOutcome } from '../apply-image-event.ts';
+import { applyImageEvent, type EventOutcome, failureOf } from '../apply-image-event.ts';
 import type { Pool } from '../database.ts';
 
 /**
@@ -20,19 +20,17 @@ export function consumeDeadJobs(
   },
 ) {
   amqp.consume(QUEUES.uploadDeadJobs, ImageProcessJobSchema, async (job) => {
-    const failed: ImageFailed = {
-      message_id: job.message_id,
-      type: 'image.failed',
-      version: 1,
-      occurred_at: new Date().toISOString(),
-      request_id: job.request_id,
-      item_id: job.item_id,
-      product: { id: job.product.id, serial_number: job.product.serial_number },
-      input_url: job.source.kind === 'url' ? job.source.url : job.source.key,
-      code: 'dead_lettered',
-      message: 'processing failed on every attempt; the job is kept in the dead-letter queue',
-      permanent: true,
-    };
+    const failed = failureOf(
+      {
+        message_id: job.message_id,
+        request_id: job.request_id,
+        item_id: job.item_id,
+        product: { id: job.product.id, serial_number: job.product.serial_number },
+        input_url: job.source.kind === 'url' ? job.source.url : job.source.key,
+      },
+      'dead_lettered',
+      'processing failed on every attempt; the job is kept in the dead-letter queue',
+    );
     const outcome = await applyImageEvent(options, failed);
     options.logger.warn(
       { request_id: job.request_id, item_id: job.item_id, outcome },

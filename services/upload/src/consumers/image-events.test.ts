@@ -1,36 +1,28 @@
 import { EXCHANGES, QUEUES, ROUTING_KEYS } from '@ipp/contracts';
-import { type Amqp, createAmqp } from '@ipp/platform/amqp';
 import { STORAGE_DRIVERS } from '@ipp/platform/storage/testing';
-import { createTestVhost, until } from '@ipp/platform/testing';
+import { until } from '@ipp/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventOutcome } from '../apply-image-event.ts';
 import { failedEvent, itemsOf, processedEvent } from '../testing/events.ts';
-import { CSV_HEADER, createHarness, csvForm, type Harness, PUBLIC_BASE_URL, testLogger } from '../testing/harness.ts';
+import { type BrokerHarness, CSV_HEADER, createBrokerHarness, csvForm, type Harness } from '../testing/harness.ts';
 import { consumeImageEvents } from './image-events.ts';
 
 describe.each(STORAGE_DRIVERS)('image event consumer on %s storage', (driver) => {
   let harness: Harness;
-  let vhost: Awaited<ReturnType<typeof createTestVhost>>;
-  let amqp: Amqp;
+  let broker: BrokerHarness;
+  let amqp: BrokerHarness['upload'];
   const outcomes: EventOutcome[] = [];
 
   beforeAll(async () => {
-    harness = await createHarness('upload_events', { driver });
-    vhost = await createTestVhost('upload_events');
-    amqp = createAmqp({ url: vhost.url, logger: testLogger });
-    consumeImageEvents(amqp, {
-      pool: harness.pool,
-      storage: harness.storage,
-      publicBaseUrl: PUBLIC_BASE_URL,
-      logger: testLogger,
-      onOutcome: (_type, outcome) => outcomes.push(outcome),
+    broker = await createBrokerHarness('upload_events', {
+      driver,
+      attach: (upload, dependencies) =>
+        consumeImageEvents(upload, { ...dependencies, onOutcome: (_type, outcome) => outcomes.push(outcome) }),
     });
-    await amqp.connect();
+    ({ harness, upload: amqp } = broker);
   });
   afterAll(async () => {
-    await amqp?.close();
-    await harness?.close();
-    await vhost?.drop();
+    await broker?.close();
   });
 
   it('completes a request from the workers’ events, each applied once, and writes its output CSV', async () => {

@@ -1,4 +1,5 @@
 import type { ImageFailed, ImageProcessed } from '@ipp/contracts';
+import { failureOf } from '../apply-image-event.ts';
 
 type Item = { id: string; request_id: string; serial_number: string; input_url: string };
 
@@ -30,19 +31,12 @@ export function processedEvent(
 
 /** The `image.failed` event a worker publishes for an item. */
 export function failedEvent(item: Item): ImageFailed {
-  return {
-    message_id: crypto.randomUUID(),
-    type: 'image.failed',
-    version: 1,
-    occurred_at: new Date().toISOString(),
-    request_id: item.request_id,
-    item_id: item.id,
-    product: { id: 1, serial_number: item.serial_number },
-    input_url: item.input_url,
-    code: 'not_an_image',
-    message: 'the source is not an image',
-    permanent: true,
-  };
+  const { id, request_id, serial_number, input_url } = item;
+  return failureOf(
+    { request_id, item_id: id, product: { id: 1, serial_number }, input_url },
+    'not_an_image',
+    'the source is not an image',
+  );
 }
 
 export async function itemsOf(

@@ -1,8 +1,9 @@
 import { createLogger, createMetrics, listen } from '@ipp/platform';
+import { type Amqp, createAmqp } from '@ipp/platform/amqp';
 import { migrate } from '@ipp/platform/migrations';
 import { parseNetworkPolicy } from '@ipp/platform/ssrf-guard';
 import { createTestStorage, type StorageDriver, storedFiles } from '@ipp/platform/storage/testing';
-import { createTestDatabase } from '@ipp/platform/testing';
+import { createTestDatabase, createTestVhost } from '@ipp/platform/testing';
 import { createUploadApp } from '../app.ts';
 import { createPool } from '../database.ts';
 import { migrations } from '../migrations/index.ts';
@@ -91,6 +92,42 @@ export async function createHarness(
 
 export type Harness = Awaited<ReturnType<typeof createHarness>>;
 
+/** What the upload service's consumers are given. */
+export type ConsumerDependencies = Pick<Harness, 'pool' | 'storage'> & {
+  publicBaseUrl: string;
+  logger: typeof testLogger;
+};
+
+/**
+ * The harness plus a RabbitMQ vhost of its own and the upload side's connection to it, with `attach` (the
+ * consumers under test) run before it connects. `close` undoes it all.
+ */
+export async function createBrokerHarness(
+  label: string,
+  options: { driver?: StorageDriver; attach: (upload: Amqp, dependencies: ConsumerDependencies) => void },
+) {
+  const harness = await createHarness(label, { driver: options.driver });
+  const vhost = await createTestVhost(label);
+  const upload = createAmqp({ url: vhost.url, logger: testLogger });
+  options.attach(upload, {
+    pool: harness.pool,
+    storage: harness.storage,
+    publicBaseUrl: PUBLIC_BASE_URL,
+    logger: testLogger,
+  });
+  await upload.connect();
+  return {
+    harness,
+    vhost,
+    upload,
+    async close() {
+      await upload.close();
+      await harness.close();
+      await vhost.drop();
+    },
+  };
+}
+
 /** A multipart upload of a CSV text plus optional fields. */
 export function csvForm(csv: string, fields: Record<string, string> = {}) {
   const form = new FormData();
@@ -100,3 +137,4 @@ export function csvForm(csv: string, fields: Record<string, string> = {}) {
 }
 
 export const CSV_HEADER = 'Serial Number,Product Name,Input Image Urls';
+export type BrokerHarness = Awaited<ReturnType<typeof createBrokerHarness>>;
