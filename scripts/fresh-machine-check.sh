@@ -22,7 +22,9 @@ cd "$work/clone"
 echo "fresh clone of $(git rev-parse --short HEAD) in $work/clone, tool cache $XDG_CACHE_HOME"
 
 started=$SECONDS
-npm start >"$work/start.log" 2>&1 &
+# Its own process group, so that the Ctrl-C below reaches every process as a terminal's does (a background
+# job of a script ignores SIGINT, and npm does not pass one on).
+setsid npm start >"$work/start.log" 2>&1 &
 pid=$!
 until grep -q 'Platform running' "$work/start.log"; do
   if ! kill -0 "$pid" 2>/dev/null || (( SECONDS - started > 600 )); then
@@ -33,8 +35,15 @@ until grep -q 'Platform running' "$work/start.log"; do
   sleep 2
 done
 echo "npm start: platform running after $(( SECONDS - started )) s"
-kill -INT "$pid"
-wait "$pid" || { echo "npm start did not stop cleanly on Ctrl-C" >&2; exit 1; }
+kill -INT -- -"$pid"
+code=0
+wait "$pid" || code=$?
+# npm exits 130 after a Ctrl-C, as in a terminal; what counts is that every service stopped by itself.
+if (( code != 0 && code != 130 )) || grep -q 'exited unexpectedly\|giving up' "$work/start.log"; then
+  echo "npm start did not stop cleanly on Ctrl-C (exit code $code):" >&2
+  tail -40 "$work/start.log" >&2
+  exit 1
+fi
 
 started=$SECONDS
 npm test
