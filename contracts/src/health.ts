@@ -12,6 +12,8 @@ export const HealthSummarySchema = z
   })
   .meta({ id: 'HealthSummary' });
 
+export const StorageDriverSchema = z.enum(['fs', 's3']);
+
 /** What every service's own `/health/live` and `/health/ready` answer. */
 export const ProbeSchema = z
   .object({
@@ -21,7 +23,12 @@ export const ProbeSchema = z
     checks: z
       .record(
         z.string(),
-        z.object({ status: HealthStatusSchema, latency_ms: z.number(), error: z.string().optional() }),
+        z.object({
+          status: HealthStatusSchema,
+          latency_ms: z.number(),
+          error: z.string().optional(),
+          driver: StorageDriverSchema.optional().meta({ description: 'The storage check’s driver.' }),
+        }),
       )
       .optional(),
   })
@@ -49,6 +56,11 @@ export const HealthDetailedSchema = z
         pool: z.object({ total: z.number().int(), idle: z.number().int(), waiting: z.number().int() }).optional(),
       }),
       rabbitmq: CheckSchema,
+      storage: CheckSchema.extend({ driver: StorageDriverSchema.optional() }).meta({
+        description:
+          'Storage as the upload service and the workers see it: their readiness check (a write and a delete), ' +
+          'the slowest latency, and the driver.',
+      }),
       services: z.object({
         gateway: ServiceCheckSchema,
         product: ServiceCheckSchema,

@@ -6,12 +6,15 @@ export const EXCHANGES = {
   jobs: 'image.jobs',
   events: 'image.events',
   deadLetter: 'image.dlx',
+  /** What happens to upload requests as a whole (`upload.deleted`). */
+  uploads: 'upload.events',
 } as const;
 
 export const ROUTING_KEYS = {
   process: 'image.process',
   processed: 'image.processed',
   failed: 'image.failed',
+  uploadDeleted: 'upload.deleted',
 } as const;
 
 export const QUEUES = {
@@ -20,6 +23,8 @@ export const QUEUES = {
   productEvents: 'product.image-events',
   /** Jobs the broker dead-lettered (failed every attempt): the upload service fails their items. */
   uploadDeadJobs: 'upload.dead-jobs',
+  /** Upload requests deleted (by `DELETE /api/uploads/{id}` or the retention sweep): products drop their images. */
+  productUploadEvents: 'product.upload-events',
   deadLetter: 'image.dead-letter',
 } as const;
 
@@ -75,15 +80,23 @@ export const ImageFailedSchema = z.object({
   permanent: z.boolean(),
 });
 
+/** A request and everything it stored are being deleted: consumers drop what they keep from it. */
+export const UploadDeletedSchema = z.object({
+  ...envelope(ROUTING_KEYS.uploadDeleted),
+  request_id: z.uuid(),
+});
+
 export type ImageProcessJob = z.infer<typeof ImageProcessJobSchema>;
 export type ImageProcessed = z.infer<typeof ImageProcessedSchema>;
 export type ImageFailed = z.infer<typeof ImageFailedSchema>;
+export type UploadDeleted = z.infer<typeof UploadDeletedSchema>;
 
 /** What each routing key carries: publishers validate against it before sending, consumers on receipt. */
 export const MESSAGE_SCHEMAS = {
   [ROUTING_KEYS.process]: ImageProcessJobSchema,
   [ROUTING_KEYS.processed]: ImageProcessedSchema,
   [ROUTING_KEYS.failed]: ImageFailedSchema,
+  [ROUTING_KEYS.uploadDeleted]: UploadDeletedSchema,
 } as const;
 
 /**
@@ -99,4 +112,5 @@ export const QUEUE_BINDINGS = [
   },
   { queue: QUEUES.productEvents, exchange: EXCHANGES.events, routingKeys: [ROUTING_KEYS.processed] },
   { queue: QUEUES.uploadDeadJobs, exchange: EXCHANGES.deadLetter, routingKeys: [QUEUES.jobs] },
+  { queue: QUEUES.productUploadEvents, exchange: EXCHANGES.uploads, routingKeys: [ROUTING_KEYS.uploadDeleted] },
 ] as const;

@@ -218,12 +218,22 @@ describe('every documented operation through the gateway, checked against the ge
     expect((await call('10.0.0.2', 'GET', new URL(uploaded).pathname)).status).toBe(200);
     expect((await call('10.0.0.2', 'GET', '/files/uploads/missing.png')).status).toBe(404);
 
+    const imageRequest = imageUpload.json().request_id;
+    await until(async () => ['completed', 'failed'].includes((await status(imageRequest)).status), {
+      timeoutMs: 60_000,
+    });
+    expect((await call('10.0.0.2', 'DELETE', `/api/uploads/${imageRequest}`)).status).toBe(401);
+    expect((await call('writer', 'DELETE', '/api/uploads/nope')).status).toBe(400);
+    expect((await call('writer', 'DELETE', `/api/uploads/${unknown}`)).status).toBe(404);
+    expect((await call('writer', 'DELETE', `/api/uploads/${imageRequest}`)).status).toBe(204);
+    expect((await call('writer', 'DELETE', `/api/uploads/${imageRequest}`)).status).toBe(404);
+
     await until(() => webhooks.received.length > 0, { timeoutMs: 30_000 });
     for (const { body } of webhooks.received)
       expect(checker.checkWebhook('upload.completed', JSON.parse(body))).toEqual([]);
   }, 120_000);
 
-  it('answers 409 for the output CSV of a request still processing', async () => {
+  it('answers 409 for the output CSV, and to deleting, a request still processing', async () => {
     // A source that never answers keeps the item processing (until the fetch timeout).
     const silent = createServer(() => undefined);
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
@@ -232,6 +242,8 @@ describe('every documented operation through the gateway, checked against the ge
       const accepted = await call('writer', 'POST', '/api/upload', csvUpload(`${CSV_HEADER}\nS-1,Slow,${source}\n`));
       const answer = await call('10.0.0.4', 'GET', `/api/uploads/${accepted.json().request_id}/output.csv`);
       expect(answer.status).toBe(409);
+      const deleting = await call('writer', 'DELETE', `/api/uploads/${accepted.json().request_id}`);
+      expect(deleting.status).toBe(409);
     } finally {
       silent.closeAllConnections();
       silent.close();
@@ -296,6 +308,7 @@ describe('every documented operation through the gateway, checked against the ge
         'updateProduct',
         'deleteProduct',
         'createUpload',
+        'deleteUpload',
         'getUploadStatus',
         'getUpload',
         'listUploads',

@@ -205,6 +205,31 @@ describe.each(STORAGE_DRIVERS)('the image pipeline through the gateway on %s sto
     }
   });
 
+  it('deletes a finished upload: its status, every file it stored and its images on the product go', async () => {
+    const form = new FormData();
+    form.append('images', new Blob([inputs['/alpha.png'] ?? Buffer.alloc(0)], { type: 'image/png' }), 'a.png');
+    form.append('images', new Blob([inputs['/photo.webp'] ?? Buffer.alloc(0)], { type: 'image/webp' }), 'b.webp');
+    form.set('serial_number', 'E2E-DELETE');
+    form.set('name', 'Deleted Upload');
+    const accepted = UploadAcceptedSchema.parse(await (await upload(form)).json());
+    const status = await finished(accepted.request_id);
+    expect(status.status).toBe('completed');
+    const productImages = async () =>
+      ProductListSchema.parse(await (await api('/api/products?search=E2E-DELETE')).json()).items[0]?.images ?? [];
+    await until(async () => ((await productImages()).length === 2 ? true : undefined), { timeoutMs: 15_000 });
+    const urls = status.items.flatMap((item) => [item.input_url, item.output_url ?? '', item.thumbnail_url ?? '']);
+    for (const url of urls) expect((await fetch(url)).status).toBe(200);
+
+    const deleted = await api(`/api/uploads/${accepted.request_id}`, { method: 'DELETE' });
+    expect(deleted.status).toBe(204);
+    expect(deleted.headers.get('ratelimit-remaining')).not.toBeNull();
+    expect((await api(`/api/status/${accepted.request_id}`)).status).toBe(404);
+    expect((await api(`/api/uploads/${accepted.request_id}/output.csv`)).status).toBe(404);
+    for (const url of urls) expect((await fetch(url)).status).toBe(404);
+    await until(async () => ((await productImages()).length === 0 ? true : undefined), { timeoutMs: 15_000 });
+    expect((await api(`/api/uploads/${accepted.request_id}`, { method: 'DELETE' })).status).toBe(404);
+  });
+
   it('returns the same request for the same Idempotency-Key and body', async () => {
     const csv = `Serial Number,Product Name,Input Image Urls\nE2E-IDEM,Idem,${images.url}/photo.webp\n`;
     const first = await upload(csvForm(csv), { 'idempotency-key': 'e2e-key-1' });

@@ -2,7 +2,8 @@ import type { HealthStatus, Probe } from '@ipp/contracts';
 import type { Hono } from 'hono';
 import type { Metrics } from './metrics.ts';
 
-export type ReadinessCheck = () => Promise<unknown>;
+/** A dependency check; `details` are facts reported beside its result (the storage driver). */
+export type ReadinessCheck = (() => Promise<unknown>) & { details?: Record<string, string> };
 
 /** Rejects when `work` has not settled within `timeoutMs`. */
 export async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
@@ -21,12 +22,13 @@ async function timed(check: ReadinessCheck, timeoutMs: number) {
   const started = performance.now();
   try {
     await withTimeout(check(), timeoutMs);
-    return { status: 'ok' as HealthStatus, latency_ms: Math.round(performance.now() - started) };
+    return { status: 'ok' as HealthStatus, latency_ms: Math.round(performance.now() - started), ...check.details };
   } catch (error) {
     return {
       status: 'down' as HealthStatus,
       latency_ms: Math.round(performance.now() - started),
       error: error instanceof Error ? error.message : String(error),
+      ...check.details,
     };
   }
 }

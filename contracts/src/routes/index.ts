@@ -10,6 +10,7 @@ import {
 } from './products.ts';
 import {
   createUploadRoute,
+  deleteUploadRoute,
   getOutputCsvRoute,
   getUploadRoute,
   getUploadStatusRoute,
@@ -33,6 +34,7 @@ export const publicRoutes = [
   createUploadRoute,
   getUploadStatusRoute,
   getUploadRoute,
+  deleteUploadRoute,
   listUploadsRoute,
   getOutputCsvRoute,
   getUploadedFileRoute,

@@ -113,6 +113,31 @@ export const listUploadsRoute = throughGateway(
   general,
 );
 
+export const deleteUploadRoute = throughGateway(
+  createRoute({
+    method: 'delete',
+    path: '/api/uploads/{request_id}',
+    operationId: 'deleteUpload',
+    tags: ['uploads'],
+    summary: 'Delete a finished upload',
+    description:
+      'Deletes a finished request, its items and every file it stored (source images, outputs, thumbnails, ' +
+      'output CSV); the products drop the images it attached. The request is gone at once for every other ' +
+      'operation; its files go in the same call, or, when the call is cut short, in the background.',
+    request: { params: RequestParamsSchema },
+    responses: {
+      204: { description: 'Deleted.' },
+      400: badRequestId,
+      404: unknownRequest,
+      409: problem('conflict', 'The request is still processing; delete it once it has finished.'),
+      503: problem('unavailable', 'The database or the storage is unreachable; retry (nothing is left half-deleted).', {
+        'Retry-After': { ...header.retryAfter['Retry-After'], required: false },
+      }),
+    },
+  }),
+  general,
+);
+
 export const getOutputCsvRoute = throughGateway(
   createRoute({
     method: 'get',

@@ -1,6 +1,6 @@
 import { ConfigError } from '../config.ts';
 import type { Logger } from '../logger.ts';
-import { withTimeout } from '../probes.ts';
+import { type ReadinessCheck, withTimeout } from '../probes.ts';
 import { createFsStorage } from './fs.ts';
 import { fileUrl } from './layout.ts';
 import type { ObjectStorage } from './object-storage.ts';
@@ -65,6 +65,11 @@ export async function checkStorageAtStart(storage: ObjectStorage, config: Storag
     logger.error({ driver: storage.driver, err: error }, `storage unavailable: ${line}`);
     return false;
   }
+}
+
+/** The readiness check of storage (a write and a delete), reported with its driver. */
+export function storageReadiness(storage: ObjectStorage): ReadinessCheck {
+  return Object.assign(() => storage.check(), { details: { driver: storage.driver } });
 }
 
 /** The URL clients get for a stored key: the CDN or public bucket when configured, else `/files/<key>`. */

@@ -2,6 +2,7 @@ import type { HealthStatus } from '@ipp/contracts';
 import type { createDatabaseCheck } from './checks/database.ts';
 import type { createBrokerCheck } from './checks/rabbitmq.ts';
 import { checkService } from './checks/services.ts';
+import { combineStorageReports, type StorageCheck } from './checks/storage.ts';
 import type { createSystemCheck } from './checks/system.ts';
 import { type Checks, overallStatus, queueProblems } from './status.ts';
 
@@ -28,14 +29,15 @@ export function createAggregator(options: AggregatorOptions) {
 
   async function run(): Promise<Snapshot> {
     const { services, timeoutMs } = options;
+    const storageReports: StorageCheck[] = [];
     const [database, broker, system, gateway, product, upload, image_worker] = await Promise.all([
       options.database.check(),
       options.broker.check(),
       options.system(),
       checkService(services.gateway, timeoutMs),
       checkService(services.product, timeoutMs),
-      checkService(services.upload, timeoutMs),
-      checkService(services.image_worker, timeoutMs),
+      checkService(services.upload, timeoutMs, storageReports),
+      checkService(services.image_worker, timeoutMs, storageReports),
     ]);
     const problems = queueProblems(broker.queues.queues, options.backlogThreshold);
     const queues =
@@ -45,6 +47,7 @@ export function createAggregator(options: AggregatorOptions) {
     const checks: Checks = {
       database,
       rabbitmq: broker.rabbitmq,
+      storage: combineStorageReports(storageReports),
       services: { gateway, product, upload, image_worker },
       queues,
       system,

@@ -39,9 +39,13 @@ beforeAll(async () => {
   const channel = await broker.createChannel();
   for (const queue of Object.values(QUEUES)) await channel.assertQueue(queue, { durable: true });
   await channel.consume(QUEUES.jobs, () => undefined);
-  const [gateway, product1, product2, upload, worker] = await Promise.all(
-    ['gw-1', 'product-1', 'product-2', 'upload-1', 'worker-1'].map((version) => startReplica(version)),
-  );
+  const [gateway, product1, product2, upload, worker] = await Promise.all([
+    startReplica('gw-1'),
+    startReplica('product-1'),
+    startReplica('product-2'),
+    startReplica('upload-1', { storage: { driver: 's3', latencyMs: 4 } }),
+    startReplica('worker-1', { storage: { driver: 's3', latencyMs: 7 } }),
+  ]);
   replicas = { gateway, product1, product2, upload, worker } as typeof replicas;
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
@@ -87,6 +91,7 @@ describe('health aggregator', () => {
       'product-2',
     ]);
     expect(detailed.checks.services.gateway.version).toBe('gw-1');
+    expect(detailed.checks.storage).toEqual({ status: 'ok', latency_ms: 7, driver: 's3' });
     expect(detailed.checks.queues.queues[QUEUES.jobs]).toEqual({ messages: 0, consumers: 1 });
     expect(Object.keys(detailed.checks.queues.queues).sort()).toEqual(Object.values(QUEUES).sort());
     expect(detailed.checks.system.cpu.cores).toBeGreaterThan(0);
@@ -149,6 +154,13 @@ describe('health aggregator', () => {
     replicas.upload.ready = true;
     expect(detailed.status).toBe(503);
     expect(detailed.body.reasons).toContainEqual(expect.stringMatching(/^upload down: /));
+    // The upload replica's storage check failed, the worker's passed.
+    expect(detailed.body.checks.storage).toEqual({
+      status: 'degraded',
+      latency_ms: 7,
+      driver: 's3',
+      error: 'connect ECONNREFUSED',
+    });
     expect(summary).toMatchObject({ status: 503, body: { status: 'down' } });
     expect(ready).toMatchObject({ status: 503, body: { status: 'down', checks: { upload: { status: 'down' } } } });
     expect(live).toMatchObject({ status: 200, body: { status: 'ok', service: 'health' } });

@@ -2,11 +2,14 @@ import { type HealthStatus, QUEUES } from '@ipp/contracts';
 import type { DatabaseCheck } from './checks/database.ts';
 import type { BrokerCheck } from './checks/rabbitmq.ts';
 import type { ServiceCheck } from './checks/services.ts';
+import type { StorageCheck } from './checks/storage.ts';
 import type { SystemCheck } from './checks/system.ts';
 
 export type Checks = {
   database: DatabaseCheck;
   rabbitmq: BrokerCheck['rabbitmq'];
+  /** Reported, not judged again: storage that fails makes the upload service (and the workers) not ready. */
+  storage: StorageCheck;
   services: { gateway: ServiceCheck; product: ServiceCheck; upload: ServiceCheck; image_worker: ServiceCheck };
   queues: BrokerCheck['queues'];
   system: SystemCheck;

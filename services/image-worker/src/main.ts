@@ -10,7 +10,7 @@ import {
 } from '@ipp/platform';
 import { createAmqp } from '@ipp/platform/amqp';
 import { installProcessGuard } from '@ipp/platform/process-guard';
-import { checkStorageAtStart, createStorage, publicFileUrl } from '@ipp/platform/storage';
+import { checkStorageAtStart, createStorage, publicFileUrl, storageReadiness } from '@ipp/platform/storage';
 import { createWorkerApp } from './app.ts';
 import { workerEnv } from './config.ts';
 import { consumeImageJobs } from './consumers/image-jobs.ts';
@@ -63,7 +63,7 @@ async function main() {
     metrics,
     service: SERVICE,
     version: serviceVersion(),
-    checks: { rabbitmq: () => amqp.check(), storage: () => storage.check() },
+    checks: { rabbitmq: () => amqp.check(), storage: storageReadiness(storage) },
   });
   const server = await listen({
     fetch: app.fetch,

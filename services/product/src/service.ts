@@ -12,6 +12,7 @@ import { initOrm } from '@ipp/platform/orm';
 import { createProductApp } from './app.ts';
 import type { ProductConfig } from './config.ts';
 import { consumeImageEvents } from './consumers/image-events.ts';
+import { consumeUploadEvents } from './consumers/upload-events.ts';
 import { entities } from './entities.ts';
 import { migrations } from './migrations/index.ts';
 
@@ -41,6 +42,7 @@ export async function startProductService(config: ProductConfig, options: { logg
     isOutage: (error) => isDatabaseDown(error, probeDatabase),
   });
   consumeImageEvents({ amqp, orm, logger });
+  consumeUploadEvents({ amqp, orm, logger });
   await amqp.connect({ wait: false });
 
   const app = createProductApp({

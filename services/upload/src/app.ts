@@ -7,6 +7,7 @@ import type { Pool } from './database.ts';
 import { mountFilesRoute } from './files-route.ts';
 import type { ProductClient } from './product-client.ts';
 import { mountCreateUpload } from './routes/create-upload.ts';
+import { mountDeleteUpload } from './routes/delete-upload.ts';
 import { mountGetOutputCsv } from './routes/get-output-csv.ts';
 import { mountListUploads } from './routes/list-uploads.ts';
 import { mountUploadStatus } from './routes/upload-status.ts';
@@ -34,6 +35,7 @@ export function createUploadApp(options: AppOptions): Hono<AppEnv> {
   mountUploadStatus(api, options);
   mountListUploads(api, options);
   mountGetOutputCsv(api, options);
+  mountDeleteUpload(api, options);
   app.route('/', api);
   // Declared as getUploadedFileRoute and getOutputFileRoute in @ipp/contracts/routes; served by one handler.
   mountFilesRoute(app, { storage: options.storage, delivery: options.filesDelivery, urlTtlS: options.filesUrlTtlS });

@@ -33,6 +33,8 @@ export const uploadEnv = {
   ITEM_STALL_TIMEOUT_S: z.coerce.number().int().positive().optional(),
   ITEM_MAX_REPUBLISHES: z.coerce.number().int().min(0).default(2),
   ITEM_STALL_SWEEP_INTERVAL_S: positiveInt(30),
+  /** Finished requests older than this many days are deleted with everything they stored; 0 keeps them. */
+  UPLOAD_RETENTION_DAYS: z.coerce.number().int().min(0).default(0),
 };
 
 export type UploadConfig = ReturnType<typeof loadUploadConfig>;

@@ -74,6 +74,8 @@ describe.each(STORAGE_DRIVERS)('upload service process on %s storage', (driver) 
       database: 'ok',
       storage: 'ok',
     });
+    // What /health/detailed shows as `storage`: the driver and this check's latency.
+    expect(body.checks.storage).toEqual({ status: 'ok', latency_ms: expect.any(Number), driver });
   });
 
   it('publishes the jobs of an upload, completes it from the events and calls the webhook', async () => {

@@ -12,12 +12,13 @@ import {
 import { createAmqp } from '@ipp/platform/amqp';
 import { migrate } from '@ipp/platform/migrations';
 import { installProcessGuard } from '@ipp/platform/process-guard';
-import { checkStorageAtStart, createStorage } from '@ipp/platform/storage';
+import { checkStorageAtStart, createStorage, storageReadiness } from '@ipp/platform/storage';
 import { createUploadApp } from './app.ts';
 import { loadUploadConfig } from './config.ts';
 import { consumeDeadJobs } from './consumers/dead-jobs.ts';
 import { consumeImageEvents } from './consumers/image-events.ts';
 import { createPool } from './database.ts';
+import { createDeletionSweep } from './deletion-sweep.ts';
 import { migrations } from './migrations/index.ts';
 import { createOutboxRelay } from './outbox-relay.ts';
 import { createProductClient } from './product-client.ts';
@@ -101,10 +102,13 @@ try {
       if (outcome === 'completed') webhooks.wake();
     },
   });
+  // Always running: besides retention, it finishes deletions a crash or a storage outage cut short.
+  const deletions = createDeletionSweep({ pool, storage, logger, retentionDays: config.UPLOAD_RETENTION_DAYS });
   await amqp.connect({ wait: false });
   relay.start();
   webhooks.start();
   stalledItems.start();
+  deletions.start();
 
   const app = createUploadApp({
     logger,
@@ -125,7 +129,7 @@ try {
     version,
     metrics,
     // Not the broker: uploads are accepted into the outbox while it is away (the aggregator reports it).
-    checks: { database: probeDatabase, storage: () => storage.check() },
+    checks: { database: probeDatabase, storage: storageReadiness(storage) },
   });
 
   const server = await listen({
@@ -140,6 +144,7 @@ try {
     closers: [
       { name: 'http', close: () => server.close(config.SHUTDOWN_TIMEOUT_MS) },
       { name: 'stalled items sweep', close: () => stalledItems.stop() },
+      { name: 'deletion sweep', close: () => deletions.stop() },
       { name: 'outbox relay', close: () => relay.stop() },
       { name: 'webhooks', close: () => webhooks.stop() },
       { name: 'rabbitmq', close: () => amqp.close(config.SHUTDOWN_TIMEOUT_MS) },

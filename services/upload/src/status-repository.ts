@@ -21,6 +21,8 @@ export const isFinal = (status: RequestStatus) => FINAL.includes(status);
 const REQUEST_COLUMNS = `request.id, request.status, request.total, request.processed, request.failed,
   request.created_at, request.updated_at, request.completed_at,
   webhook.url AS webhook_url, webhook.status AS webhook_status, webhook.attempts AS webhook_attempts`;
+/** A request being deleted is gone for every reader from the moment it is marked. */
+const VISIBLE = 'request.deleting_since IS NULL';
 const REQUEST_FROM =
   'upload.requests request LEFT JOIN upload.webhook_deliveries webhook ON webhook.request_id = request.id';
 
@@ -59,9 +61,10 @@ export async function findItems(db: Queryable, requestId: string): Promise<Uploa
 }
 
 export async function findSummary(db: Queryable, requestId: string, publicBaseUrl: string) {
-  const { rows } = await db.query<RequestRow>(`SELECT ${REQUEST_COLUMNS} FROM ${REQUEST_FROM} WHERE request.id = $1`, [
-    requestId,
-  ]);
+  const { rows } = await db.query<RequestRow>(
+    `SELECT ${REQUEST_COLUMNS} FROM ${REQUEST_FROM} WHERE request.id = $1 AND ${VISIBLE}`,
+    [requestId],
+  );
   return rows[0] && summaryOf(rows[0], publicBaseUrl);
 }
 
@@ -77,10 +80,10 @@ export async function findStatus(
 export async function listSummaries(db: Queryable, page: number, perPage: number, publicBaseUrl: string) {
   const [list, count] = await Promise.all([
     db.query<RequestRow>(
-      `SELECT ${REQUEST_COLUMNS} FROM ${REQUEST_FROM} ORDER BY request.created_at DESC, request.id DESC LIMIT $1 OFFSET $2`,
+      `SELECT ${REQUEST_COLUMNS} FROM ${REQUEST_FROM} WHERE ${VISIBLE} ORDER BY request.created_at DESC, request.id DESC LIMIT $1 OFFSET $2`,
       [perPage, (page - 1) * perPage],
     ),
-    db.query<{ total: number }>('SELECT count(*)::int AS total FROM upload.requests'),
+    db.query<{ total: number }>(`SELECT count(*)::int AS total FROM upload.requests request WHERE ${VISIBLE}`),
   ]);
   return { items: list.rows.map((row) => summaryOf(row, publicBaseUrl)), total: count.rows[0]?.total ?? 0 };
 }

@@ -85,11 +85,17 @@ export async function insertJobs(
   const { rows } = await client.query<ItemForJob>(sql, [selected]);
   const productIds = new Map(products.map((product) => [product.serial_number, product.id]));
   const jobs = rows.map((item) => buildImageJob(item, productIds.get(item.serial_number) ?? null));
+  await writeOutbox(client, EXCHANGES.jobs, ROUTING_KEYS.process, jobs);
+}
+
+/** Writes messages to the outbox, in order, under the current trace context; the relay publishes them after commit. */
+export async function writeOutbox(client: Queryable, exchange: string, routingKey: string, messages: unknown[]) {
   await client.query(
     `INSERT INTO upload.outbox (exchange, routing_key, payload, headers)
-     SELECT $1, $2, job.payload, $3::jsonb FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS job(payload, position)
-     ORDER BY job.position`,
-    [EXCHANGES.jobs, ROUTING_KEYS.process, traceHeaders(), JSON.stringify(jobs)],
+     SELECT $1, $2, message.payload, $3::jsonb
+     FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS message(payload, position)
+     ORDER BY message.position`,
+    [exchange, routingKey, traceHeaders(), JSON.stringify(messages)],
   );
 }
 

@@ -1,16 +1,22 @@
 import type { HealthStatus } from '@ipp/contracts';
 import { resolveReplicas } from './replicas.ts';
+import { type StorageCheck, storageReportOf } from './storage.ts';
 import { type CheckResult, elapsedMs, errorMessage } from './timed.ts';
 
 export type ReplicaCheck = CheckResult & { url: string; version?: string };
 export type ServiceCheck = CheckResult & { version?: string; replicas: ReplicaCheck[] };
 
-/** One replica's `/health/ready`: ok on 200, down otherwise, with its version and round-trip time. */
-async function checkReplica(url: string, timeoutMs: number): Promise<ReplicaCheck> {
+/**
+ * One replica's `/health/ready`: ok on 200, down otherwise, with its version and round-trip time. Its own
+ * storage check, when it has one, goes into `storageReports`.
+ */
+async function checkReplica(url: string, timeoutMs: number, storageReports?: StorageCheck[]): Promise<ReplicaCheck> {
   const started = performance.now();
   try {
     const response = await fetch(`${url.replace(/\/$/, '')}/health/ready`, { signal: AbortSignal.timeout(timeoutMs) });
-    const body = (await response.json().catch(() => ({}))) as { version?: unknown; status?: unknown };
+    const body = (await response.json().catch(() => ({}))) as { version?: unknown; checks?: Record<string, unknown> };
+    const storage = storageReportOf(body);
+    if (storage) storageReports?.push(storage);
     const version = typeof body.version === 'string' ? body.version : undefined;
     const latency_ms = elapsedMs(started);
     if (response.ok) return { url, status: 'ok', latency_ms, version };
@@ -21,9 +27,15 @@ async function checkReplica(url: string, timeoutMs: number): Promise<ReplicaChec
 }
 
 /** Every replica of a service, concurrently: ok when all are ready, degraded when some are, down when none. */
-export async function checkService(urls: string[], timeoutMs: number): Promise<ServiceCheck> {
+export async function checkService(
+  urls: string[],
+  timeoutMs: number,
+  storageReports?: StorageCheck[],
+): Promise<ServiceCheck> {
   const started = performance.now();
-  const replicas = await Promise.all((await resolveReplicas(urls)).map((url) => checkReplica(url, timeoutMs)));
+  const replicas = await Promise.all(
+    (await resolveReplicas(urls)).map((url) => checkReplica(url, timeoutMs, storageReports)),
+  );
   const ready = replicas.filter((replica) => replica.status === 'ok');
   const status: HealthStatus = ready.length === replicas.length ? 'ok' : ready.length > 0 ? 'degraded' : 'down';
   const versions = [...new Set(replicas.flatMap((replica) => (replica.version ? [replica.version] : [])))];
