@@ -85,3 +85,20 @@ export const WebhookPayloadSchema = z.object({
   completed_at: z.iso.datetime(),
 });
 export type WebhookPayload = z.infer<typeof WebhookPayloadSchema>;
+
+/**
+ * The payloads of `GET /api/uploads/{request_id}/events` (text/event-stream), by event name. Every event
+ * has an `id:`, a per-request integer that only grows; `Last-Event-ID` resumes after it.
+ */
+export const UploadEventSchemas = {
+  /** An item changed: its status, output and thumbnail URLs, bytes or error. */
+  item: UploadItemSchema,
+  /** The request's counters or status changed; also the first event of a stream opened without Last-Event-ID. */
+  progress: UploadSummarySchema,
+  /** The request finished (completed, completed_with_errors, failed): its whole status; the stream then ends. */
+  done: UploadStatusSchema,
+} as const;
+export type UploadEventName = keyof typeof UploadEventSchemas;
+export type UploadEvent = {
+  [Name in UploadEventName]: { event: Name; id: number; data: z.infer<(typeof UploadEventSchemas)[Name]> };
+}[UploadEventName];

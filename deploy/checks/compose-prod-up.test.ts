@@ -3,7 +3,7 @@
 // output fetched at PUBLIC_BASE_URL, and every container stopping with exit code 0.
 // Run with `npm run test:deploy`; needs root (podman). Third-party images are local stand-ins.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ import {
   startFileServer,
   tearDownCheck,
 } from './compose-stack.ts';
-import { repository, } from './tools.ts';
+import { repository } from './tools.ts';
 
 const run = `${Date.now().toString(36)}${process.pid}`;
 const project = `ipp-compose-prod-${run}`;

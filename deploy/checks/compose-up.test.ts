@@ -4,7 +4,7 @@
 // name and ports of its own, so it runs beside a developer's stack or `npm start`.
 // Run with `npm run test:deploy`; needs root (podman). Third-party images are local stand-ins.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type UploadStatus, UploadStatusSchema } from '@ipp/contracts';

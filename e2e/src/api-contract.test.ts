@@ -192,11 +192,21 @@ describe('every documented operation through the gateway, checked against the ge
     for (const path of [`/api/status/${requestId}`, `/api/uploads/${requestId}`]) {
       expect((await call('10.0.0.2', 'GET', path)).status).toBe(200);
     }
-    for (const path of ['/api/status/nope', '/api/uploads/nope', '/api/uploads/nope/output.csv']) {
+    for (const path of [
+      '/api/status/nope',
+      '/api/uploads/nope',
+      '/api/uploads/nope/output.csv',
+      '/api/uploads/nope/events',
+    ]) {
       expect((await call('10.0.0.2', 'GET', path)).status).toBe(400);
     }
     const unknown = '00000000-0000-4000-8000-000000000000';
-    for (const path of [`/api/status/${unknown}`, `/api/uploads/${unknown}`, `/api/uploads/${unknown}/output.csv`]) {
+    for (const path of [
+      `/api/status/${unknown}`,
+      `/api/uploads/${unknown}`,
+      `/api/uploads/${unknown}/output.csv`,
+      `/api/uploads/${unknown}/events`,
+    ]) {
       expect((await call('10.0.0.2', 'GET', path)).status).toBe(404);
     }
     expect((await call('10.0.0.2', 'GET', '/api/uploads?page=1&per_page=2')).status).toBe(200);
@@ -206,6 +216,9 @@ describe('every documented operation through the gateway, checked against the ge
     await until(async () => (await status(requestId)).status === 'completed', { timeoutMs: 60_000 });
     const done = await status(requestId);
     expect((await call('10.0.0.2', 'GET', `/api/uploads/${requestId}/output.csv`)).status).toBe(200);
+    // A finished request's stream is its one `done` event, then the end.
+    const events = await call('10.0.0.2', 'GET', `/api/uploads/${requestId}/events`);
+    expect([events.status, events.body.toString('utf8').match(/^event: (\w+)$/gm)]).toEqual([200, ['event: done']]);
 
     const output = new URL(done.items[0].output_url).pathname;
     const file = await call('10.0.0.2', 'GET', output);
@@ -313,6 +326,7 @@ describe('every documented operation through the gateway, checked against the ge
         'getUpload',
         'listUploads',
         'getOutputCsv',
+        'getUploadEvents',
         'getUploadedFile',
         'getOutputFile',
         'getHealth',

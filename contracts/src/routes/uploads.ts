@@ -95,6 +95,54 @@ const statusRoute = (path: string, operationId: string, summary: string) =>
 export const getUploadStatusRoute = statusRoute('/api/status/{request_id}', 'getUploadStatus', 'Status of an upload');
 export const getUploadRoute = statusRoute('/api/uploads/{request_id}', 'getUpload', 'An upload request');
 
+const EVENT_STREAM_EXAMPLE = [
+  'event: progress',
+  'data: {"request_id":"0b9d3c36-5b0e-4a35-9a8c-1f3f8c6f2a10","status":"processing","total":2,"processed":1,...}',
+  'id: 4',
+  '',
+  ': heartbeat',
+  '',
+].join('\n');
+
+export const getUploadEventsRoute = throughGateway(
+  createRoute({
+    method: 'get',
+    path: '/api/uploads/{request_id}/events',
+    operationId: 'getUploadEvents',
+    tags: ['uploads'],
+    summary: 'Live progress of an upload (Server-Sent Events)',
+    description:
+      'A `text/event-stream` of the request’s changes. `event: item` (data: an `UploadItem`) when an item changes; ' +
+      '`event: progress` (data: an `UploadSummary`) when the counters or status change, and first on a stream ' +
+      'opened without `Last-Event-ID`; `event: done` (data: the whole `UploadStatus`) once the request has ' +
+      'finished, after which the stream ends — a request already finished answers that one event at once. Every ' +
+      'event has an `id:` that only grows; reconnecting with `Last-Event-ID` sends each item changed since, in its ' +
+      'current state, and the progress when it changed (or, for an id the server does not know, every item and ' +
+      'the progress). A `: heartbeat` comment comes every 15 s. The gateway limits how many streams a client ' +
+      'may hold open at once (`SSE_MAX_STREAMS_PER_CLIENT`); one more is answered 429.',
+    request: {
+      params: RequestParamsSchema,
+      headers: z.object({
+        'last-event-id': z
+          .string()
+          .optional()
+          .meta({ description: 'The `id:` of the last event received: the stream resumes after it.' }),
+      }),
+    },
+    responses: {
+      200: {
+        description: 'The event stream.',
+        headers: { 'Cache-Control': header.text('`no-cache`.') },
+        content: { 'text/event-stream': { schema: z.string().meta({ example: EVENT_STREAM_EXAMPLE }) } },
+      },
+      400: badRequestId,
+      404: unknownRequest,
+      ...databaseOutage,
+    },
+  }),
+  general,
+);
+
 export const listUploadsRoute = throughGateway(
   createRoute({
     method: 'get',

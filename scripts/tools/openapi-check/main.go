@@ -54,7 +54,7 @@ func main() {
 		os.Exit(1)
 	}
 	// Bodies the filter has no decoder for by default, read as opaque strings (their schemas are binary).
-	for _, mediaType := range []string{"image/jpeg", "image/png", "image/webp", "image/avif", "image/gif", "text/html"} {
+	for _, mediaType := range []string{"image/jpeg", "image/png", "image/webp", "image/avif", "image/gif", "text/html", "text/event-stream"} {
 		openapi3filter.RegisterBodyDecoder(mediaType, openapi3filter.FileBodyDecoder)
 	}
 

@@ -3,6 +3,7 @@ import { createApiRoutes } from '@ipp/platform/api-routes';
 import type { NetworkPolicy } from '@ipp/platform/ssrf-guard';
 import type { ObjectStorage } from '@ipp/platform/storage';
 import type { Hono } from 'hono';
+import type { ChangeListener } from './change-listener.ts';
 import type { Pool } from './database.ts';
 import { mountFilesRoute } from './files-route.ts';
 import type { ProductClient } from './product-client.ts';
@@ -10,6 +11,7 @@ import { mountCreateUpload } from './routes/create-upload.ts';
 import { mountDeleteUpload } from './routes/delete-upload.ts';
 import { mountGetOutputCsv } from './routes/get-output-csv.ts';
 import { mountListUploads } from './routes/list-uploads.ts';
+import { type EventStreams, mountUploadEvents } from './routes/upload-events.ts';
 import { mountUploadStatus } from './routes/upload-status.ts';
 
 export type AppOptions = {
@@ -25,6 +27,8 @@ export type AppOptions = {
   maxBytes: number;
   maxRows: number;
   onAccepted: () => void;
+  /** The live progress streams: the process's change listener, its open streams and their heartbeat. */
+  events: { listener: ChangeListener; streams: EventStreams; heartbeatMs: number };
 };
 
 /** Every public route of the upload service on one Hono app, each on its declaration (probes are mounted by main). */
@@ -36,6 +40,7 @@ export function createUploadApp(options: AppOptions): Hono<AppEnv> {
   mountListUploads(api, options);
   mountGetOutputCsv(api, options);
   mountDeleteUpload(api, options);
+  mountUploadEvents(api, { ...options, ...options.events });
   app.route('/', api);
   // Declared as getUploadedFileRoute and getOutputFileRoute in @ipp/contracts/routes; served by one handler.
   mountFilesRoute(app, { storage: options.storage, delivery: options.filesDelivery, urlTtlS: options.filesUrlTtlS });

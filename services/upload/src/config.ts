@@ -35,6 +35,8 @@ export const uploadEnv = {
   ITEM_STALL_SWEEP_INTERVAL_S: positiveInt(30),
   /** Finished requests older than this many days are deleted with everything they stored; 0 keeps them. */
   UPLOAD_RETENTION_DAYS: z.coerce.number().int().min(0).default(0),
+  /** The `: heartbeat` comment on open event streams (GET /api/uploads/{id}/events). */
+  SSE_HEARTBEAT_INTERVAL_MS: positiveInt(15_000),
 };
 
 export type UploadConfig = ReturnType<typeof loadUploadConfig>;

@@ -14,6 +14,7 @@ import { migrate } from '@ipp/platform/migrations';
 import { installProcessGuard } from '@ipp/platform/process-guard';
 import { checkStorageAtStart, createStorage, storageReadiness } from '@ipp/platform/storage';
 import { createUploadApp } from './app.ts';
+import { createChangeListener } from './change-listener.ts';
 import { loadUploadConfig } from './config.ts';
 import { consumeDeadJobs } from './consumers/dead-jobs.ts';
 import { consumeImageEvents } from './consumers/image-events.ts';
@@ -22,6 +23,7 @@ import { createDeletionSweep } from './deletion-sweep.ts';
 import { migrations } from './migrations/index.ts';
 import { createOutboxRelay } from './outbox-relay.ts';
 import { createProductClient } from './product-client.ts';
+import { createEventStreams } from './routes/upload-events.ts';
 import { createStalledItemsSweep } from './stalled-items.ts';
 import { createUploadMetrics } from './upload-metrics.ts';
 import { createWebhookDispatcher } from './webhook-dispatcher.ts';
@@ -104,6 +106,10 @@ try {
   });
   // Always running: besides retention, it finishes deletions a crash or a storage outage cut short.
   const deletions = createDeletionSweep({ pool, storage, logger, retentionDays: config.UPLOAD_RETENTION_DAYS });
+  // One LISTEN connection per process carries every replica's changes to this one's event streams.
+  const changes = createChangeListener({ databaseUrl: config.DATABASE_URL, logger });
+  const streams = createEventStreams();
+  changes.start();
   await amqp.connect({ wait: false });
   relay.start();
   webhooks.start();
@@ -123,6 +129,7 @@ try {
     maxBytes: config.UPLOAD_MAX_BYTES,
     maxRows: config.CSV_MAX_ROWS,
     onAccepted: () => relay.wake(),
+    events: { listener: changes, streams, heartbeatMs: config.SSE_HEARTBEAT_INTERVAL_MS },
   });
   mountProbes(app, {
     service: SERVICE,
@@ -142,12 +149,15 @@ try {
     logger,
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     closers: [
+      // Open event streams end first (clients reconnect elsewhere with Last-Event-ID): the server waits on none.
+      { name: 'event streams', close: () => streams.close() },
       { name: 'http', close: () => server.close(config.SHUTDOWN_TIMEOUT_MS) },
       { name: 'stalled items sweep', close: () => stalledItems.stop() },
       { name: 'deletion sweep', close: () => deletions.stop() },
       { name: 'outbox relay', close: () => relay.stop() },
       { name: 'webhooks', close: () => webhooks.stop() },
       { name: 'rabbitmq', close: () => amqp.close(config.SHUTDOWN_TIMEOUT_MS) },
+      { name: 'change listener', close: () => changes.stop() },
       { name: 'database', close: () => pool.end() },
     ],
   });

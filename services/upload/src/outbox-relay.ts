@@ -53,21 +53,25 @@ export function createOutboxRelay(options: {
 
   /**
    * Jobs the broker has confirmed are in the workers' hands: their items, and requests still `queued`, move
-   * to `processing` (a result that came first is kept). Rows are locked requests first, then items, each in
-   * id order, as the result events lock them, so relays and events never deadlock. Best effort: the status
-   * is for people, and a result event settles the item anyway.
+   * to `processing` (a result that came first is kept). In one transaction, every request concerned is locked
+   * first, then items, each in id order, as the result events lock them (and as the items' version trigger
+   * needs), so relays and events never deadlock. Best effort: the status is for people, and a result event
+   * settles the item anyway.
    */
   async function markProcessing(client: Queryable, outboxIds: string[]) {
+    const jobs = `SELECT (payload->>$2)::uuid FROM upload.outbox WHERE id = ANY($1::bigint[]) AND payload ? 'item_id'`;
+    await client.query(`SELECT id FROM upload.requests WHERE id IN (${jobs}) ORDER BY id FOR UPDATE`, [
+      outboxIds,
+      'request_id',
+    ]);
     for (const [table, key] of [
       ['requests', 'request_id'],
       ['items', 'item_id'],
     ] as const) {
       await client.query(
         `UPDATE upload.${table} SET status = 'processing', updated_at = now()
-         WHERE id IN (SELECT id FROM upload.${table} WHERE status = 'queued' AND id IN (
-           SELECT (payload->>'${key}')::uuid FROM upload.outbox WHERE id = ANY($1::bigint[]) AND payload ? 'item_id')
-           ORDER BY id FOR UPDATE)`,
-        [outboxIds],
+         WHERE id IN (SELECT id FROM upload.${table} WHERE status = 'queued' AND id IN (${jobs}) ORDER BY id FOR UPDATE)`,
+        [outboxIds, key],
       );
     }
   }
@@ -93,7 +97,7 @@ export function createOutboxRelay(options: {
     });
     // After the commit: a failure here must not un-send jobs the broker already has.
     if (sent.length) {
-      await markProcessing(pool, sent).catch((error: unknown) =>
+      await transaction(pool, (client) => markProcessing(client, sent)).catch((error: unknown) =>
         logger.warn({ err: error }, 'published items not marked processing'),
       );
     }

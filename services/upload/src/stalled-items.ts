@@ -84,10 +84,21 @@ export function createStalledItemsSweep(options: {
   /** Publishes the jobs of one batch of stalled items again; their items are `queued` until the broker confirms. */
   async function republish(ageS: number) {
     return transaction(pool, async (client) => {
-      const { rows } = await client.query<{ id: string }>(
-        `SELECT item.id FROM upload.items item WHERE ${STALLED} AND item.republished < $2
-         ORDER BY item.updated_at LIMIT $3 FOR UPDATE SKIP LOCKED`,
+      // Their requests are locked before the items, as result events lock them (and the items' version trigger
+      // needs); the items are then claimed, checked again, with SKIP LOCKED.
+      const candidates = await client.query<{ id: string; request_id: string }>(
+        `SELECT item.id, item.request_id FROM upload.items item WHERE ${STALLED} AND item.republished < $2
+         ORDER BY item.updated_at LIMIT $3`,
         [ageS, maxRepublishes, batchSize],
+      );
+      if (!candidates.rowCount) return 0;
+      await client.query('SELECT id FROM upload.requests WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [
+        [...new Set(candidates.rows.map((row) => row.request_id))],
+      ]);
+      const { rows } = await client.query<{ id: string }>(
+        `SELECT item.id FROM upload.items item WHERE item.id = ANY($3::uuid[]) AND ${STALLED} AND item.republished < $2
+         FOR UPDATE SKIP LOCKED`,
+        [ageS, maxRepublishes, candidates.rows.map((row) => row.id)],
       );
       const itemIds = rows.map((row) => row.id);
       if (!itemIds.length) return 0;

@@ -87,3 +87,45 @@ export async function listSummaries(db: Queryable, page: number, perPage: number
   ]);
   return { items: list.rows.map((row) => summaryOf(row, publicBaseUrl)), total: count.rows[0]?.total ?? 0 };
 }
+
+export type Changes = {
+  summary: UploadSummary;
+  /** The request's latest version: every change up to it is in this read. */
+  version: number;
+  /** The version of the last change of the request's counters or status. */
+  summaryVersion: number;
+  /** The items changed after the version asked for, in their current state, oldest change first. */
+  items: (UploadItem & { version: number })[];
+};
+
+/**
+ * What changed in a request after `after` (every item when `after` is -1), read in one statement so the
+ * summary and the items are one snapshot. Versions grow in commit order per request (migration
+ * add-change-versions), so nothing committed at or below `version` can appear later.
+ */
+export async function findChanges(
+  db: Queryable,
+  requestId: string,
+  after: number,
+  publicBaseUrl: string,
+): Promise<Changes | undefined> {
+  const { rows } = await db.query<RequestRow & { version: string; summary_version: string; items: Changes['items'] }>(
+    `SELECT ${REQUEST_COLUMNS}, request.version, request.summary_version,
+       (SELECT coalesce(json_agg(json_build_object(
+           'serial_number', item.serial_number, 'product_name', item.product_name, 'input_url', item.input_url,
+           'output_url', item.output_url, 'thumbnail_url', item.thumbnail_url, 'status', item.status,
+           'error', item.error, 'input_bytes', item.input_bytes, 'output_bytes', item.output_bytes,
+           'version', item.version) ORDER BY item.version, item.row_number, item.position), '[]')
+        FROM upload.items item WHERE item.request_id = request.id AND item.version > $2) AS items
+     FROM ${REQUEST_FROM} WHERE request.id = $1 AND ${VISIBLE}`,
+    [requestId, after],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    summary: summaryOf(row, publicBaseUrl),
+    version: Number(row.version),
+    summaryVersion: Number(row.summary_version),
+    items: row.items,
+  };
+}

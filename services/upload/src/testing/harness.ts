@@ -5,9 +5,11 @@ import { parseNetworkPolicy } from '@ipp/platform/ssrf-guard';
 import { createTestStorage, type StorageDriver, storedFiles } from '@ipp/platform/storage/testing';
 import { createTestDatabase, createTestVhost } from '@ipp/platform/testing';
 import { createUploadApp } from '../app.ts';
+import { createChangeListener } from '../change-listener.ts';
 import { createPool } from '../database.ts';
 import { migrations } from '../migrations/index.ts';
 import { createProductClient } from '../product-client.ts';
+import { createEventStreams } from '../routes/upload-events.ts';
 import { startProductStandIn } from './product-stand-in.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies field by field and assert them.
@@ -19,7 +21,13 @@ export const testLogger = createLogger({ service: 'upload-test', level: process.
 /** A migrated database of its own, storage of its own and a product stand-in; the app is built on them. */
 export async function createHarness(
   label: string,
-  options: { maxBytes?: number; maxRows?: number; requestTimeoutMs?: number; driver?: StorageDriver } = {},
+  options: {
+    maxBytes?: number;
+    maxRows?: number;
+    requestTimeoutMs?: number;
+    driver?: StorageDriver;
+    heartbeatMs?: number;
+  } = {},
 ) {
   const database = await createTestDatabase(label);
   await migrate({ databaseUrl: database.url, schema: 'upload', migrations });
@@ -29,27 +37,47 @@ export async function createHarness(
   const productService = await startProductStandIn();
   let accepted = 0;
   const metrics = createMetrics('upload');
-  const app = createUploadApp({
-    logger: testLogger,
-    metrics,
-    pool,
-    storage,
-    fetchPolicy: parseNetworkPolicy('127.0.0.1/32'),
-    products: createProductClient({ baseUrl: productService.url }),
-    publicBaseUrl: PUBLIC_BASE_URL,
-    maxBytes: options.maxBytes ?? 1_000_000,
-    maxRows: options.maxRows ?? 1000,
-    onAccepted: () => {
-      accepted += 1;
-    },
-  });
-  const server = await listen({
-    fetch: app.fetch,
-    port: 0,
-    hostname: '127.0.0.1',
-    requestTimeoutMs: options.requestTimeoutMs,
-  });
-  const baseUrl = `http://127.0.0.1:${server.port}`;
+  /** One upload service replica on the shared database and storage: its app, change listener and server. */
+  async function startReplica(replicaMetrics = createMetrics('upload')) {
+    const listener = createChangeListener({ databaseUrl: database.url, logger: testLogger });
+    listener.start();
+    const streams = createEventStreams();
+    const app = createUploadApp({
+      logger: testLogger,
+      metrics: replicaMetrics,
+      pool,
+      storage,
+      fetchPolicy: parseNetworkPolicy('127.0.0.1/32'),
+      products: createProductClient({ baseUrl: productService.url }),
+      publicBaseUrl: PUBLIC_BASE_URL,
+      maxBytes: options.maxBytes ?? 1_000_000,
+      maxRows: options.maxRows ?? 1000,
+      onAccepted: () => {
+        accepted += 1;
+      },
+      events: { listener, streams, heartbeatMs: options.heartbeatMs ?? 15_000 },
+    });
+    const server = await listen({
+      fetch: app.fetch,
+      port: 0,
+      hostname: '127.0.0.1',
+      requestTimeoutMs: options.requestTimeoutMs,
+    });
+    return {
+      app,
+      listener,
+      streams,
+      baseUrl: `http://127.0.0.1:${server.port}`,
+      async close() {
+        await streams.close();
+        await server.close(1000);
+        await listener.stop();
+      },
+    };
+  }
+  const main = await startReplica(metrics);
+  const replicas = [main];
+  const { app, baseUrl } = main;
   const request = (url: string, init?: RequestInit) => fetch(new URL(url, baseUrl), init);
   return {
     app,
@@ -80,8 +108,16 @@ export async function createHarness(
       const { rows } = await pool.query<{ count: number }>(`SELECT count(*)::int AS count FROM upload.${table}`);
       return rows[0]?.count ?? 0;
     },
+    listener: main.listener,
+    streams: main.streams,
+    /** Another replica of the service on the same database (its own change listener and port). */
+    async startReplica() {
+      const replica = await startReplica();
+      replicas.push(replica);
+      return replica;
+    },
     async close() {
-      await server.close(1000);
+      for (const replica of replicas) await replica.close();
       await pool.end();
       await productService.close();
       await stored.close();
