@@ -47,6 +47,14 @@ const problemOf = (code: ErrorCode, headers: Headers = {}) => ({
 /** A database-backed operation: 503 with Retry-After while the database is unreachable, nothing changed. */
 export const databaseOutage = problemOf('unavailable', header.retryAfter);
 
+/** node:http's own answer to a body that trickles in too slowly: no body, the connection closed. */
+const requestTimeout = {
+  408: {
+    description:
+      'The whole request (headers and body) did not arrive within `HTTP_REQUEST_TIMEOUT_MS`; the connection is closed.',
+  },
+};
+
 const WRITES = new Set(['post', 'put', 'patch', 'delete']);
 
 export type GatewayPolicy = {
@@ -58,8 +66,8 @@ export type GatewayPolicy = {
 
 /**
  * Adds what the gateway does to an operation it serves: `X-Request-Id` (and the `RateLimit-*` budget) on
- * every response; 429 when limited; optional bearer auth and 401 on writes (API keys are optional); 413 when
- * the operation takes a body; 500, 502 and 504 when a service answers it.
+ * every response; 429 when limited; optional bearer auth and 401 on writes (API keys are optional); 413 and
+ * 408 when the operation takes a body; 500, 502 and 504 when a service answers it.
  */
 export function throughGateway<R extends RouteConfig>(route: R, policy: GatewayPolicy): R {
   const { rateLimit, proxied = true } = policy;
@@ -68,7 +76,7 @@ export function throughGateway<R extends RouteConfig>(route: R, policy: GatewayP
     ...route.responses,
     ...(rateLimit ? problemOf('rate_limited', { ...header.retryAfter, ...header.rateLimit(true) }) : {}),
     ...(write ? problemOf('unauthorized', { 'WWW-Authenticate': text('`Bearer realm="api"`.') }) : {}),
-    ...(route.request?.body ? problemOf('payload_too_large') : {}),
+    ...(route.request?.body ? { ...problemOf('payload_too_large'), ...requestTimeout } : {}),
     ...(proxied ? { ...problemOf('internal'), ...problemOf('bad_gateway'), ...problemOf('gateway_timeout') } : {}),
   };
   const common: Headers = { ...header.requestId, ...(rateLimit ? header.rateLimit(false) : {}) };

@@ -5,10 +5,10 @@ import type { ObjectStorage } from '@ipp/platform/storage';
 import type { Hono } from 'hono';
 import type { ChangeListener } from './change-listener.ts';
 import type { Pool } from './database.ts';
-import { mountFilesRoute } from './files-route.ts';
 import type { ProductClient } from './product-client.ts';
 import { mountCreateUpload } from './routes/create-upload.ts';
 import { mountDeleteUpload } from './routes/delete-upload.ts';
+import { mountGetFile } from './routes/get-file.ts';
 import { mountGetOutputCsv } from './routes/get-output-csv.ts';
 import { mountListUploads } from './routes/list-uploads.ts';
 import { type EventStreams, mountUploadEvents } from './routes/upload-events.ts';
@@ -41,8 +41,7 @@ export function createUploadApp(options: AppOptions): Hono<AppEnv> {
   mountGetOutputCsv(api, options);
   mountDeleteUpload(api, options);
   mountUploadEvents(api, { ...options, ...options.events });
+  mountGetFile(api, { storage: options.storage, delivery: options.filesDelivery, urlTtlS: options.filesUrlTtlS });
   app.route('/', api);
-  // Declared as getUploadedFileRoute and getOutputFileRoute in @ipp/contracts/routes; served by one handler.
-  mountFilesRoute(app, { storage: options.storage, delivery: options.filesDelivery, urlTtlS: options.filesUrlTtlS });
   return app;
 }

@@ -2,12 +2,13 @@ import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { createHttpApp, createMetrics, listen } from '@ipp/platform';
+import { createApiRoutes } from '@ipp/platform/api-routes';
 import { createS3Storage } from '@ipp/platform/storage';
 import { STORAGE_DRIVERS, startTestS3 } from '@ipp/platform/storage/testing';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mountFilesRoute, parseRange } from './files-route.ts';
-import { createHarness, type Harness, testLogger } from './testing/harness.ts';
+import { createHarness, type Harness, testLogger } from '../testing/harness.ts';
+import { mountGetFile, parseRange } from './get-file.ts';
 
 /** A GET sent with the path exactly as written (fetch would normalise `..` away). */
 function rawGet(baseUrl: string, rawPath: string) {
@@ -39,6 +40,10 @@ describe('parseRange', () => {
   });
 });
 
+// Output keys are `outputs/<request_id>/<name>`: the declaration takes only a UUID there.
+const R1 = '3f1c2a9e-8d4b-4e7a-9c1f-0b2d3e4f5a61';
+const R2 = '7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d';
+
 describe.each(STORAGE_DRIVERS)('GET /files/<key> on %s storage', (driver) => {
   let harness: Harness;
   let webp: Buffer;
@@ -47,13 +52,13 @@ describe.each(STORAGE_DRIVERS)('GET /files/<key> on %s storage', (driver) => {
     webp = await sharp({ create: { width: 6, height: 6, channels: 3, background: '#888' } })
       .webp()
       .toBuffer();
-    await harness.storage.put('outputs/r1/photo.webp', webp);
+    await harness.storage.put(`outputs/${R1}/photo.webp`, webp);
     await harness.storage.put('csv/r1.csv', 'a,b\n');
   });
   afterAll(() => harness.close());
 
   it('serves a stored image with its type, length, validators and immutable caching', async () => {
-    const response = await harness.request('/files/outputs/r1/photo.webp');
+    const response = await harness.request(`/files/outputs/${R1}/photo.webp`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('image/webp');
     expect(response.headers.get('content-length')).toBe(String(webp.length));
@@ -62,18 +67,20 @@ describe.each(STORAGE_DRIVERS)('GET /files/<key> on %s storage', (driver) => {
     expect(Buffer.from(await response.arrayBuffer()).equals(webp)).toBe(true);
     const etag = response.headers.get('etag') as string;
     expect(etag).toMatch(/^".+"$/);
-    const revalidated = await harness.request('/files/outputs/r1/photo.webp', { headers: { 'if-none-match': etag } });
+    const revalidated = await harness.request(`/files/outputs/${R1}/photo.webp`, {
+      headers: { 'if-none-match': etag },
+    });
     expect(revalidated.status).toBe(304);
     expect(await revalidated.text()).toBe('');
   });
 
   it('answers a range with 206 and just those bytes, and an unsatisfiable one with 416', async () => {
-    const response = await harness.request('/files/outputs/r1/photo.webp', { headers: { range: 'bytes=4-11' } });
+    const response = await harness.request(`/files/outputs/${R1}/photo.webp`, { headers: { range: 'bytes=4-11' } });
     expect(response.status).toBe(206);
     expect(response.headers.get('content-range')).toBe(`bytes 4-11/${webp.length}`);
     expect(response.headers.get('content-length')).toBe('8');
     expect(Buffer.from(await response.arrayBuffer()).equals(webp.subarray(4, 12))).toBe(true);
-    const beyond = await harness.request('/files/outputs/r1/photo.webp', {
+    const beyond = await harness.request(`/files/outputs/${R1}/photo.webp`, {
       headers: { range: `bytes=${webp.length}-` },
     });
     expect(beyond.status).toBe(416);
@@ -81,7 +88,7 @@ describe.each(STORAGE_DRIVERS)('GET /files/<key> on %s storage', (driver) => {
   });
 
   it('answers 404 as problem+json for a key that is not stored, and for output CSVs (they have their own route)', async () => {
-    for (const key of ['outputs/r1/missing.webp', 'uploads/none.png', 'csv/r1.csv']) {
+    for (const key of [`outputs/${R1}/missing.webp`, 'uploads/none.png', 'csv/r1.csv']) {
       const response = await harness.request(`/files/${key}`);
       expect([response.status, key]).toEqual([404, key]);
       expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
@@ -98,6 +105,8 @@ describe.each(STORAGE_DRIVERS)('GET /files/<key> on %s storage', (driver) => {
       '/files/outputs/%252e%252e/secret.txt',
       '/files/outputs/photo.webp%00.jpg',
       '/files/outputs/',
+      '/files/outputs/not-a-request-id/photo.webp',
+      '/files/uploads/photo%20copy.webp',
     ];
     for (const attempt of attempts) {
       const status = await rawGet(harness.baseUrl, attempt);
@@ -114,9 +123,9 @@ describe('GET /files/<key> on fs storage with a symlink inside', () => {
   let harness: Harness;
   beforeAll(async () => {
     harness = await createHarness('upload_files_link');
-    await mkdir(path.join(harness.storageRoot, 'outputs', 'nested'), { recursive: true });
+    await mkdir(path.join(harness.storageRoot, 'outputs', R1), { recursive: true });
     await writeFile(path.join(harness.storageRoot, '..', `${path.basename(harness.storageRoot)}-secret.txt`), 'x');
-    await symlink('/etc/passwd', path.join(harness.storageRoot, 'outputs', 'nested', 'link.jpg'));
+    await symlink('/etc/passwd', path.join(harness.storageRoot, 'outputs', R1, 'link.jpg'));
   });
   afterAll(async () => {
     await rm(path.join(harness.storageRoot, '..', `${path.basename(harness.storageRoot)}-secret.txt`), { force: true });
@@ -124,7 +133,7 @@ describe('GET /files/<key> on fs storage with a symlink inside', () => {
   });
 
   it('does not follow a symlink out of the storage root', async () => {
-    expect((await harness.request('/files/outputs/nested/link.jpg')).status).toBe(404);
+    expect((await harness.request(`/files/outputs/${R1}/link.jpg`)).status).toBe(404);
   });
 });
 
@@ -132,15 +141,19 @@ describe('FILES_DELIVERY=redirect', () => {
   it('redirects to a presigned URL of the bucket that serves the bytes', async () => {
     const server = await startTestS3('upload_files_redirect');
     const storage = createS3Storage(server.options);
-    await storage.put('outputs/r2/a.png', 'png bytes');
+    await storage.put(`outputs/${R2}/a.png`, 'png bytes');
     const app = createHttpApp({ logger: testLogger, metrics: createMetrics('upload') });
-    mountFilesRoute(app, { storage, delivery: 'redirect', urlTtlS: 120 });
+    const api = createApiRoutes();
+    mountGetFile(api, { storage, delivery: 'redirect', urlTtlS: 120 });
+    app.route('/', api);
     const listening = await listen({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
     try {
-      const response = await fetch(`http://127.0.0.1:${listening.port}/files/outputs/r2/a.png`, { redirect: 'manual' });
+      const response = await fetch(`http://127.0.0.1:${listening.port}/files/outputs/${R2}/a.png`, {
+        redirect: 'manual',
+      });
       expect(response.status).toBe(302);
       const location = response.headers.get('location') as string;
-      expect(location.startsWith(`${server.endpoint}/${server.bucket}/outputs/r2/a.png?`)).toBe(true);
+      expect(location.startsWith(`${server.endpoint}/${server.bucket}/outputs/${R2}/a.png?`)).toBe(true);
       expect(new URL(location).searchParams.get('X-Amz-Expires')).toBe('120');
       expect(await (await fetch(location)).text()).toBe('png bytes');
     } finally {

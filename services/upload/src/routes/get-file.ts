@@ -1,7 +1,9 @@
 import { Readable } from 'node:stream';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { getOutputFileRoute, getUploadedFileRoute } from '@ipp/contracts/routes';
 import { type AppEnv, AppError } from '@ipp/platform';
 import { type ByteRange, isPublicKey, keyFromPath, type ObjectStorage } from '@ipp/platform/storage';
-import type { Hono } from 'hono';
+import type { Context } from 'hono';
 
 export type FilesOptions = {
   storage: ObjectStorage;
@@ -25,12 +27,14 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
 }
 
 /**
- * `GET /files/<key>`: stored images, immutable (keys are never reused). A key the layout could not have
- * made (traversal, absolute, backslash, encoded tricks) is refused before storage sees it.
+ * `GET /files/<key>`, mounted on its two declarations (`getUploadedFileRoute`, `getOutputFileRoute`: a key
+ * holds `/`, so each layout is a path of its own) and validated by them. Stored images are immutable (keys
+ * are never reused). A path of another shape is refused as 400 when it tries to leave the layout (traversal,
+ * absolute, backslash, encoded tricks) and is 404 otherwise; storage never sees it.
  */
-export function mountFilesRoute(app: Hono<AppEnv>, options: FilesOptions) {
+export function mountGetFile(api: OpenAPIHono<AppEnv>, options: FilesOptions) {
   const { storage, delivery = 'proxy', urlTtlS = 900 } = options;
-  app.get('/files/*', async (c) => {
+  const serve = async (c: Context<AppEnv>) => {
     const key = keyFromPath(c.req.path.slice('/files/'.length));
     if (!key) throw new AppError('validation_failed', 'Not a valid file key');
     const info = isPublicKey(key) ? await storage.head(key) : undefined;
@@ -70,5 +74,12 @@ export function mountFilesRoute(app: Hono<AppEnv>, options: FilesOptions) {
     c.header('content-range', `bytes ${range.start}-${range.end}/${object.size}`);
     c.header('content-length', String(range.end - range.start + 1));
     return c.body(body, 206);
+  };
+  api.openapi(getUploadedFileRoute, serve);
+  api.openapi(getOutputFileRoute, serve);
+  api.get('/files/*', (c) => {
+    const key = keyFromPath(c.req.path.slice('/files/'.length));
+    if (!key) throw new AppError('validation_failed', 'Not a valid file key');
+    throw new AppError('not_found', 'No such file');
   });
 }
