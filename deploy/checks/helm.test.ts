@@ -97,6 +97,26 @@ describe('the helm chart', () => {
     expect(byKind(render(), 'ScaledObject')).toEqual([]);
   });
 
+  it('fits its small profile (values-small.yaml) and a rolling update on a 2-CPU node', () => {
+    const millicores = (value: string | number | undefined) =>
+      typeof value === 'string' && value.endsWith('m') ? Number(value.slice(0, -1)) : Number(value ?? 0) * 1000;
+    const requested = (manifests: Manifest[]) =>
+      byKind(manifests, 'Deployment').map((deployment) => {
+        const replicas = (deployment.spec as { replicas?: number }).replicas ?? 1;
+        const cpu = podSpec(deployment).containers.reduce(
+          (sum, container) => sum + millicores(container.resources?.requests?.cpu),
+          0,
+        );
+        return { replicas, cpu };
+      });
+    const small = requested(render({ valuesFiles: [`${chart}/values-small.yaml`] }));
+    const total = small.reduce((sum, deployment) => sum + deployment.replicas * deployment.cpu, 0);
+    const surge = Math.max(...small.map((deployment) => deployment.cpu));
+    // Half the node: PostgreSQL, RabbitMQ and the cluster's own pods keep the other half.
+    expect(total + surge).toBeLessThanOrEqual(1000);
+    expect(small.every((deployment) => deployment.replicas === 1)).toBe(true);
+  });
+
   it('turns tracing on only when otel.endpoint is set', () => {
     const config = (manifests: Manifest[]) => named(manifests, 'ConfigMap', '-config').data ?? {};
     expect(config(render())).not.toHaveProperty('OTEL_EXPORTER_OTLP_ENDPOINT');
