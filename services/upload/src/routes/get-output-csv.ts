@@ -22,8 +22,13 @@ export function mountGetOutputCsv(
     }
     c.header('content-type', 'text/csv; charset=utf-8');
     c.header('content-disposition', `attachment; filename="${requestId}.csv"`);
-    const stored = await storage.get(csvKey(requestId));
-    if (stored) return c.body(Readable.toWeb(stored.body) as unknown as ReadableStream, 200);
-    return c.body(await writeOutputCsv(pool, requestId, storage), 200);
+    // Written when the request finished; written again here if that write was lost (storage away then).
+    let stored = await storage.get(csvKey(requestId));
+    if (!stored) {
+      await writeOutputCsv(pool, requestId, storage);
+      stored = await storage.get(csvKey(requestId));
+    }
+    if (!stored) throw new Error(`output CSV of ${requestId} missing right after it was written`);
+    return c.body(Readable.toWeb(stored.body) as unknown as ReadableStream, 200);
   });
 }

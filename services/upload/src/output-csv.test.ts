@@ -1,0 +1,81 @@
+import { text } from 'node:stream/consumers';
+import { csvKey } from '@ipp/platform/storage';
+import { STORAGE_DRIVERS } from '@ipp/platform/storage/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { outputCsvRecords, writeOutputCsv } from './output-csv.ts';
+import { createHarness, type Harness } from './testing/harness.ts';
+import { insertRequest, type NewItem } from './upload-repository.ts';
+
+describe.each(STORAGE_DRIVERS)('the output CSV on %s storage', (driver) => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await createHarness('upload_output_csv', { driver });
+  });
+  afterAll(() => harness.close());
+
+  /** A request of `rows` CSV rows with `perRow` image URLs each; every third image failed, the rest done. */
+  async function request(rows: number, perRow: number) {
+    const id = crypto.randomUUID();
+    const items: NewItem[] = Array.from({ length: rows * perRow }, (_, index) => {
+      const row = 2 + Math.floor(index / perRow);
+      return {
+        id: crypto.randomUUID(),
+        row_number: row,
+        position: index % perRow,
+        serial_number: `S${row}`,
+        product_name: `Product ${row}`,
+        input_url: `https://img.test/${index}.jpg`,
+        source: { kind: 'url', url: `https://img.test/${index}.jpg` },
+      };
+    });
+    const options = { quality: 50, format: 'original' as const, max_width: null, max_height: null, webhook_url: null };
+    await insertRequest(harness.pool, { id, kind: 'csv', options, items, webhookId: null });
+    await harness.pool.query(
+      `UPDATE upload.items SET status = CASE WHEN position = 1 THEN 'failed' ELSE 'done' END,
+         output_url = 'https://out.test/' || id || '.jpg' WHERE request_id = $1`,
+      [id],
+    );
+    return id;
+  }
+
+  const expectedLines = async (requestId: string) => {
+    const { rows } = await harness.pool.query<{ line: string }>(
+      `SELECT serial_number || ',' || product_name || ',"' || string_agg(input_url, ',' ORDER BY position) || '","' ||
+         string_agg(CASE WHEN status = 'done' THEN output_url ELSE '' END, ',' ORDER BY position) || '"' AS line
+       FROM upload.items WHERE request_id = $1 GROUP BY row_number, serial_number, product_name ORDER BY row_number`,
+      [requestId],
+    );
+    return ['Serial Number,Product Name,Input Image Urls,Output Image Urls', ...rows.map((row) => row.line)];
+  };
+
+  it('keeps each row whole when its images fall on both sides of a page', async () => {
+    const requestId = await request(3, 3);
+    const records = [];
+    for await (const record of outputCsvRecords(harness.pool, requestId, 2)) records.push(record);
+    expect(records).toHaveLength(4);
+    expect(records[2]).toEqual([
+      'S3',
+      'Product 3',
+      'https://img.test/3.jpg,https://img.test/4.jpg,https://img.test/5.jpg',
+      expect.stringMatching(/^https:\/\/out\.test\/\S+\.jpg,,https:\/\/out\.test\/\S+\.jpg$/),
+    ]);
+  });
+
+  it('streams a 10,000-row CSV into storage, whole and in order', async () => {
+    const requestId = await request(10_000, 2);
+    await writeOutputCsv(harness.pool, requestId, harness.storage);
+    const stored = await harness.storage.get(csvKey(requestId));
+    if (!stored) throw new Error('no output CSV stored');
+    expect(stored.contentType).toBe('text/csv; charset=utf-8');
+    const lines = (await text(stored.body)).split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines).toEqual(await expectedLines(requestId));
+  });
+
+  it('stores nothing when the items cannot be read', async () => {
+    const requestId = crypto.randomUUID();
+    const broken = { query: () => Promise.reject(new Error('connection terminated')) } as unknown as Harness['pool'];
+    await expect(writeOutputCsv(broken, requestId, harness.storage)).rejects.toThrow('connection terminated');
+    expect(await harness.storage.head(csvKey(requestId))).toBeUndefined();
+  });
+});
