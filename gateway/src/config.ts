@@ -31,6 +31,7 @@ export const gatewayEnv = {
   GATEWAY_MAX_BODY_BYTES: positiveInt(1_048_576),
   UPLOAD_MAX_BYTES: positiveInt(26_214_400),
   GATEWAY_UPSTREAM_TIMEOUT_MS: positiveInt(30_000),
+  SSE_MAX_STREAMS_PER_CLIENT: positiveInt(10),
 };
 
 export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;

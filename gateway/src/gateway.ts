@@ -5,6 +5,7 @@ import { createAllowedMethods } from './allowed-methods.ts';
 import { createApiKeyCheck, isWrite } from './api-keys.ts';
 import { type ClientAddress, clientAddress } from './client-address.ts';
 import type { StaticPage } from './docs.ts';
+import { createEventStreams, isEventStream } from './event-streams.ts';
 import type { GatewayMetrics } from './gateway-metrics.ts';
 import { sendProblem } from './problem.ts';
 import { createUpstream, type ForwardContext, forward } from './proxy.ts';
@@ -27,6 +28,8 @@ export type GatewayOptions = {
   maxBodyBytes?: number;
   uploadMaxBytes?: number;
   upstreamTimeoutMs?: number;
+  /** Event streams (`GET /api/uploads/{id}/events`) one client may hold open at once. */
+  maxStreamsPerClient?: number;
 };
 
 function addRateLimitHeaders(headers: Record<string, string>, quota: Quota) {
@@ -55,12 +58,17 @@ export function createGateway(options: GatewayOptions) {
     maxBodyBytes = 1_048_576,
     uploadMaxBytes = 26_214_400,
     upstreamTimeoutMs = 30_000,
+    maxStreamsPerClient = 10,
   } = options;
   const upstreams = {
     product: createUpstream(options.upstreams.product),
     upload: createUpstream(options.upstreams.upload),
     health: createUpstream(options.upstreams.health),
   };
+  // Streams hold their upstream connection for as long as they are open: a pool of their own, unbounded (the
+  // per-client limit bounds it), so they never leave the API's requests waiting for a connection.
+  const streamUpstream = createUpstream(options.upstreams.upload, null);
+  const streams = createEventStreams({ maxPerClient: maxStreamsPerClient });
   const checkKey = createApiKeyCheck(apiKeys);
   const allowedMethods = createAllowedMethods();
   const record = createRequestRecorder({ logger: requestLogger, metrics });
@@ -72,6 +80,7 @@ export function createGateway(options: GatewayOptions) {
     route: Route,
     context: ForwardContext,
     authorized: boolean,
+    client: string,
   ) {
     if (route.kind === 'refused') {
       if (route.reason === 'ambiguous') {
@@ -109,7 +118,33 @@ export function createGateway(options: GatewayOptions) {
       return;
     }
     if (route.name === '/api/upload' && req.method === 'POST') context.maxBodyBytes = uploadMaxBytes;
+    if (req.method === 'GET' && isEventStream(pathOf(req.url ?? ''))) {
+      openStream(req, res, context, client);
+      return;
+    }
     forward(req, res, upstreams[route.upstream], context, upstreamTimeoutMs);
+  }
+
+  /** An event stream, counted against the client's limit while it is open. */
+  function openStream(req: IncomingMessage, res: ServerResponse, context: ForwardContext, client: string) {
+    const release = streams.acquire(client, () => context.stop?.());
+    if (!release) {
+      if (streams.closing()) {
+        sendProblem(res, context, 'unavailable', 'The gateway is shutting down; reconnect', { 'retry-after': '1' });
+        return;
+      }
+      metrics.refused('/api/uploads/*/events');
+      sendProblem(
+        res,
+        context,
+        'rate_limited',
+        `At most ${maxStreamsPerClient} event streams may be open at once per client; close one first`,
+        { 'retry-after': '5' },
+      );
+      return;
+    }
+    res.once('close', release);
+    forward(req, res, streamUpstream, context, upstreamTimeoutMs, { stream: true });
   }
 
   function handle(
@@ -143,7 +178,7 @@ export function createGateway(options: GatewayOptions) {
 
     const keyId = checkKey(req.headers.authorization);
     if (route.kind === 'proxy' && route.upstream === 'health') {
-      dispatch(req, res, route, context, keyId !== undefined);
+      dispatch(req, res, route, context, keyId !== undefined, keyId ?? address.client);
       return;
     }
     const upload = route.name === '/api/upload' && req.method === 'POST';
@@ -158,12 +193,12 @@ export function createGateway(options: GatewayOptions) {
           });
           return;
         }
-        dispatch(req, res, route, context, keyId !== undefined);
+        dispatch(req, res, route, context, keyId !== undefined, keyId ?? address.client);
       },
       (error: unknown) => {
         // A limiter that fails outright must not take the API down with it.
         logger.error({ err: error, request_id: requestId }, 'rate limiting failed; serving unlimited');
-        dispatch(req, res, route, context, keyId !== undefined);
+        dispatch(req, res, route, context, keyId !== undefined, keyId ?? address.client);
       },
     );
   }
@@ -184,7 +219,13 @@ export function createGateway(options: GatewayOptions) {
 
   return {
     handle: listener,
+    /** Ends every open event stream cleanly and refuses new ones (first at shutdown: the server waits on none). */
+    closeStreams: () => streams.close(),
+    openStreams: () => streams.count(),
     /** Closes the upstream pools once their in-flight requests are done (at shutdown). */
-    close: () => Promise.all(Object.values(upstreams).map((upstream) => upstream.pool.close())).then(() => undefined),
+    close: () =>
+      Promise.all([...Object.values(upstreams), streamUpstream].map((upstream) => upstream.pool.close())).then(
+        () => undefined,
+      ),
   };
 }

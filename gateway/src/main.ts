@@ -50,6 +50,7 @@ async function main() {
     maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
     uploadMaxBytes: config.UPLOAD_MAX_BYTES,
     upstreamTimeoutMs: config.GATEWAY_UPSTREAM_TIMEOUT_MS,
+    maxStreamsPerClient: config.SSE_MAX_STREAMS_PER_CLIENT,
   });
 
   const publicServer = await listenPublic(gateway.handle, {
@@ -75,6 +76,8 @@ async function main() {
     logger,
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     closers: [
+      // Open event streams end first (clients reconnect with Last-Event-ID): the server then waits on none.
+      { name: 'event streams', close: async () => gateway.closeStreams() },
       { name: 'public server', close: () => publicServer.close(config.SHUTDOWN_TIMEOUT_MS) },
       { name: 'admin server', close: () => admin.close(1000) },
       { name: 'upstream connections', close: () => gateway.close() },

@@ -44,6 +44,8 @@ export type ForwardContext = {
   bytes: { in: number; out: number };
   /** Why the exchange failed, for the log and metrics; unset when it did not. */
   failure?: 'refused' | 'timeout' | 'aborted' | 'too_large' | 'reset';
+  /** Set by `forward` for an event stream: ends it cleanly (upstream cancelled, response ended), at shutdown. */
+  stop?: () => void;
 };
 
 export type Upstream = { pool: Pool; host: string };
@@ -52,7 +54,7 @@ export type Upstream = { pool: Pool; host: string };
  * A service behind the gateway with its own pool of kept-alive connections. undici's dispatcher is
  * the fast path here: about half the CPU per request of http.request with a keep-alive Agent.
  */
-export function createUpstream(url: string, connections = 128): Upstream {
+export function createUpstream(url: string, connections: number | null = 128): Upstream {
   const parsed = new URL(url);
   return { host: parsed.host, pool: new Pool(parsed.origin, { connections, keepAliveTimeout: 60_000 }) };
 }
@@ -116,6 +118,8 @@ function tooLarge(res: ServerResponse, context: ForwardContext) {
  * Streams the request to the upstream and its response back. An upstream that refuses or resets is a
  * 502, one that sends nothing for `timeoutMs` a 504; a client that goes away cancels the upstream
  * request; a body over `maxBodyBytes` is cut off with a 413. The outcome is left in `context`.
+ * An event stream (`stream`) must answer its headers within `timeoutMs` but may then stay open for as long
+ * as it likes, each chunk passed on as it comes; `context.stop` ends it.
  */
 export function forward(
   req: IncomingMessage,
@@ -123,6 +127,7 @@ export function forward(
   upstream: Upstream,
   context: ForwardContext,
   timeoutMs: number,
+  options: { stream?: boolean } = {},
 ) {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > context.maxBodyBytes) {
@@ -149,6 +154,16 @@ export function forward(
   // An answer given before the whole body arrived closes the connection: the rest of the body is never read.
   const unreadBody = (): Record<string, string> => (req.complete ? {} : { connection: 'close' });
   let controller: Dispatcher.DispatchController | undefined;
+  let stopped = false;
+  if (options.stream) {
+    context.stop = () => {
+      if (stopped || res.writableEnded) return;
+      stopped = true;
+      controller?.abort(new Error('gateway shutting down'));
+      if (res.headersSent) res.end();
+      else sendProblem(res, context, 'unavailable', 'The gateway is shutting down; reconnect', { 'retry-after': '1' });
+    };
+  }
   res.on('close', () => {
     if (res.writableFinished) return;
     context.failure ??= 'aborted';
@@ -159,13 +174,15 @@ export function forward(
     onRequestStart(started) {
       controller = started;
       if (context.failure === 'aborted') started.abort(new Error('client closed the connection'));
+      if (stopped) started.abort(new Error('gateway shutting down'));
     },
     onResponseStart(_controller, statusCode, headers) {
       // Informational answers (103 Early Hints) are not relayed; the final status follows.
-      if (statusCode < 200) return;
+      if (statusCode < 200 || stopped) return;
       res.writeHead(statusCode, { ...returnedHeaders(headers, context.headers), ...unreadBody() });
     },
     onResponseData(current, chunk) {
+      if (stopped) return;
       context.bytes.out += chunk.length;
       if (!res.write(chunk)) {
         current.pause();
@@ -173,10 +190,10 @@ export function forward(
       }
     },
     onResponseEnd() {
-      res.end();
+      if (!stopped) res.end();
     },
     onResponseError(_controller, error) {
-      if (context.failure === 'aborted' || context.failure === 'too_large') return;
+      if (stopped || context.failure === 'aborted' || context.failure === 'too_large') return;
       if (TIMEOUTS.has((error as { code?: string }).code ?? '')) {
         context.failure = 'timeout';
         sendProblem(
@@ -201,7 +218,8 @@ export function forward(
         headers: forwardHeaders(req, upstream, context),
         body,
         headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
+        // 0: no bound between an event stream's chunks (its heartbeats keep proxies and clients aware it is alive).
+        bodyTimeout: options.stream ? 0 : timeoutMs,
       },
       handler,
     );

@@ -70,6 +70,7 @@ export async function startGateway(options: TestGatewayOptions = {}) {
     url: `http://127.0.0.1:${server.port}`,
     lines,
     metrics,
+    closeStreams: gateway.closeStreams,
     close: async () => {
       await server.close(100);
       await gateway.close();
