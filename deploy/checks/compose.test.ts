@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { deployables, probePorts } from '../../scripts/tools/deployables.ts';
 import {
   type ComposeFile,
   type ComposeService,
@@ -17,14 +18,7 @@ import {
 import { repository, run, tool } from './tools.ts';
 
 const files = { development: 'docker-compose.yml', production: 'docker-compose.prod.yml' };
-const appServices = ['gateway', 'product', 'upload', 'image-worker', 'health'];
-const probePorts: Record<string, number> = {
-  gateway: 5100,
-  product: 5101,
-  upload: 5102,
-  'image-worker': 5104,
-  health: 5103,
-};
+const appServices = Object.keys(deployables);
 const volumes = ['db_data', 'rabbitmq_data', 'storage'];
 // Starting node (or an Erlang VM) for a probe takes seconds on a busy 2-core machine: a 3 s timeout turned
 // RabbitMQ unhealthy there, and every service waiting for it never started.

@@ -2,6 +2,7 @@
 // against the API schemas, strictly and offline, and has the properties the platform relies on.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { deployables as images, probePorts } from '../../scripts/tools/deployables.ts';
 import {
   allContainers,
   byKind,
@@ -15,14 +16,7 @@ import {
 } from './manifest.ts';
 import { chart, helmTemplate, kubeconform, kustomize, parseManifests } from './tools.ts';
 
-const deployables = ['gateway', 'product', 'upload', 'image-worker', 'health'];
-const probePorts: Record<string, number> = {
-  gateway: 5100,
-  product: 5101,
-  upload: 5102,
-  'image-worker': 5104,
-  health: 5103,
-};
+const deployables = Object.keys(images);
 
 type Rendering = {
   render: () => string;

@@ -6,3 +6,12 @@ export const deployables: Readonly<Record<string, string>> = {
   health: 'services/health',
   'image-worker': 'services/image-worker',
 };
+
+/** The port each deployable serves its probes and /metrics on (the gateway's admin port), as .env.example sets. */
+export const probePorts: Readonly<Record<string, number>> = {
+  gateway: 5100,
+  product: 5101,
+  upload: 5102,
+  health: 5103,
+  'image-worker': 5104,
+};
