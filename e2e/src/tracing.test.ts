@@ -44,15 +44,19 @@ describe('one request is one trace across processes', () => {
     });
     const gatewayServer = find(spans, 'gateway', 'server');
     const productServer = find(spans, 'product', 'server');
-    const query = spans.find(
-      (span) => span.service === 'product' && span.scope === '@opentelemetry/instrumentation-pg',
-    );
+    const query = spans.find((span) => span.service === 'product' && span.scope === '@ipp/platform/postgres');
 
     expect(gatewayServer?.parentSpanId).toBe(clientSpanId);
     // One span per proxied request, as Envoy and nginx record: the upstream's span is its child.
     expect(find(spans, 'gateway', 'client')).toBeUndefined();
     expect(parentOf(spans, productServer as ReceivedSpan)).toBe(gatewayServer);
     expect(parentOf(spans, query as ReceivedSpan)).toBe(productServer);
+    // Named and described as @opentelemetry/instrumentation-pg did before the platform's query hook.
+    expect(query?.kind).toBe('client');
+    const operation = /^pg\.query:([A-Z]+) \S+$/.exec(query?.name ?? '')?.[1];
+    expect(operation).toBeDefined();
+    expect(query?.attributes).toMatchObject({ 'db.system.name': 'postgresql', 'server.address': '127.0.0.1' });
+    expect(String(query?.attributes['db.query.text']).toUpperCase().startsWith(operation as string)).toBe(true);
     expect(gatewayServer?.name).toBe('GET /api/products');
     expect(gatewayServer?.attributes).toMatchObject({
       'http.route': '/api/products',
@@ -170,6 +174,6 @@ describe('an operator turning one instrumentation off', () => {
     });
     // SQL spans end before the server's and the batch processor exports in order: any would be here.
     expect(parentOf(spans, find(spans, 'product', 'server') as ReceivedSpan)).toBe(find(spans, 'gateway', 'server'));
-    expect(spans.filter((span) => span.scope === '@opentelemetry/instrumentation-pg')).toEqual([]);
+    expect(spans.filter((span) => span.scope === '@ipp/platform/postgres')).toEqual([]);
   });
 });

@@ -165,10 +165,14 @@ export function createGateway(options: GatewayOptions) {
       forwardedProto: trustedProto || 'http',
       maxBodyBytes,
       bytes: { in: 0, out: 0 },
+      trace: span?.context,
     };
     res.once('close', () => {
       record(req, res, route, context, address.client, started, span?.ids);
-      span?.end(route.name, res.headersSent ? res.statusCode : 499, {
+      if (!span?.recording) return;
+      span.end(route.name, res.headersSent ? res.statusCode : 499, {
+        'client.address': address.client,
+        'http.response.header.x-request-id': [requestId],
         // Which service answered, and how the exchange failed when it did (refused, timeout, reset…).
         ...(route.kind === 'proxy' ? { 'gateway.upstream': route.upstream } : {}),
         ...(context.failure ? { 'error.type': context.failure } : {}),
@@ -203,18 +207,18 @@ export function createGateway(options: GatewayOptions) {
     );
   }
 
-  /** The request listener: the whole exchange runs in the context of its server span. */
+  /**
+   * The request listener. A kept exchange runs in the context of its server span (a Redis rate-limit call
+   * is its child); one not kept only passes its context upstream, which `forward` does explicitly.
+   */
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     const requestId = requestIdFrom(firstValue(req.headers['x-request-id']));
     const address = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustProxyHops);
     const path = req.url?.split('?', 1)[0] ?? '/';
     const headers = { get: (name: string) => req.headers[name], names: () => Object.keys(req.headers) };
-    const span = startServerSpan(req.method ?? 'GET', path, headers, {
-      'client.address': address.client,
-      'http.response.header.x-request-id': [requestId],
-    });
-    if (span) span.run(() => handle(req, res, requestId, address, span));
-    else handle(req, res, requestId, address, undefined);
+    const span = startServerSpan(req.method ?? 'GET', path, headers);
+    if (span?.recording) span.run(() => handle(req, res, requestId, address, span));
+    else handle(req, res, requestId, address, span);
   };
 
   return {

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough } from 'node:stream';
-import { PROPAGATION_HEADER, traceContextHeaders } from '@ipp/platform/telemetry';
+import { PROPAGATION_HEADER, type TraceContext, traceContextHeaders } from '@ipp/platform/telemetry';
 import { type Dispatcher, Pool } from 'undici';
 import { sendProblem } from './problem.ts';
 
@@ -42,6 +42,8 @@ export type ForwardContext = {
   maxBodyBytes: number;
   /** Bytes read from the client and written back to it, for the request log. */
   bytes: { in: number; out: number };
+  /** The trace context passed upstream: the gateway's server span, kept or not (unset without one). */
+  trace?: TraceContext;
   /** Why the exchange failed, for the log and metrics; unset when it did not. */
   failure?: 'refused' | 'timeout' | 'aborted' | 'too_large' | 'reset';
   /** Set by `forward` for an event stream: ends it cleanly (upstream cancelled, response ended), at shutdown. */
@@ -71,7 +73,7 @@ function forwardHeaders(req: IncomingMessage, upstream: Upstream, context: Forwa
       )
     : undefined;
   // With tracing on, the gateway's span is the upstream's parent: the client's context headers give way.
-  const traceContext = traceContextHeaders();
+  const traceContext = traceContextHeaders(context.trace);
   const traced = Object.keys(traceContext).length > 0;
   const raw = req.rawHeaders;
   const headers: string[] = [];

@@ -31,11 +31,12 @@ export function createHttpApp(options: { logger: Logger; metrics: Metrics }) {
       const status = c.res.status;
       const seconds = (performance.now() - started) / 1000;
       metrics.observeHttp(c.req.method, route, status, seconds);
-      if (span) {
+      if (span?.recording) {
         // On Node the span lasts until the body is written (a file download, say); elsewhere it ends here.
         const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
-        if (outgoing && !outgoing.destroyed) outgoing.once('close', () => span.end(route, status));
-        else span.end(route, status);
+        const end = () => span.end(route, status, { 'http.response.header.x-request-id': [requestId] });
+        if (outgoing && !outgoing.destroyed) outgoing.once('close', end);
+        else end();
       }
       if (!c.req.path.startsWith('/health') && c.req.path !== '/metrics') {
         c.get('log').info(
@@ -49,9 +50,7 @@ export function createHttpApp(options: { logger: Logger; metrics: Metrics }) {
   app.use((c, next) => {
     const requestId = requestIdFrom(c.req.header(REQUEST_ID_HEADER));
     const headers = { get: (name: string) => c.req.header(name), names: () => Object.keys(c.req.header()) };
-    const span = startServerSpan(c.req.method, c.req.path, headers, {
-      'http.response.header.x-request-id': [requestId],
-    });
+    const span = startServerSpan(c.req.method, c.req.path, headers);
     return span ? span.run(() => observe(c, next, requestId, span)) : observe(c, next, requestId, undefined);
   });
 

@@ -2,7 +2,7 @@ import type { Migration } from '@mikro-orm/migrations';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { ensureDatabase, withAdvisoryLock } from './database.ts';
-import { CONNECTION_LIMITS } from './postgres.ts';
+import { Client, CONNECTION_LIMITS } from './postgres.ts';
 
 export type MigrationClass = new (...args: any[]) => Migration;
 
@@ -25,8 +25,9 @@ export async function initOrm(options: {
     entities: options.entities,
     extensions: [Migrator],
     pool: { min: 0, max: options.poolMax ?? 10 },
-    // The same bounds as the platform's pool: a database that stops answering fails queries, not hangs them.
-    driverOptions: { ...CONNECTION_LIMITS },
+    // The same bounds as the platform's pool, so a database that stops answering fails queries instead of
+    // hanging them, and the same client, so its statements get the platform's SQL spans.
+    driverOptions: { ...CONNECTION_LIMITS, Client },
     debug: options.debug ?? false,
     allowGlobalContext: false,
     discovery: { warnWhenNoEntities: false },

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { isDatabaseUnavailable } from './database-outage.ts';
 import type { Logger } from './logger.ts';
+import { beginQuery, endQuery } from './query-spans.ts';
 
 export type Pool = pg.Pool;
 export type Queryable = pg.Pool | pg.PoolClient;
@@ -18,6 +19,40 @@ export const CONNECTION_LIMITS = {
 } as const;
 
 type ErrorListener = (error: Error) => void;
+
+const sendQuery = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown;
+
+/**
+ * The query hook: gives a statement its span (query-spans.ts) when the span that issued it is recorded,
+ * and does nothing more otherwise. Streams (a cursor) pass through untraced.
+ */
+function query(this: pg.Client, ...args: unknown[]) {
+  const begun = beginQuery();
+  const [first] = args;
+  if (!begun || typeof (first as { submit?: unknown })?.submit === 'function') return sendQuery.apply(this, args);
+  const statement = typeof first === 'string' ? { text: first } : (first as { text: string; name?: string });
+  const end = (error?: unknown) => endQuery(begun, statement, this, error);
+  const last = args.length - 1;
+  const callback = args[last];
+  if (typeof callback === 'function') {
+    // pg-pool's own query() passes a callback.
+    args[last] = (error: Error | null, result: unknown) => {
+      end(error ?? undefined);
+      callback(error, result);
+    };
+    return sendQuery.apply(this, args);
+  }
+  const result = sendQuery.apply(this, args) as Promise<unknown> | undefined;
+  result?.then(
+    () => end(),
+    (error: unknown) => end(error),
+  );
+  return result;
+}
+
+/** Every connection of the platform's pools and MikroORM's: pg's client with the query hook. */
+export class Client extends pg.Client {}
+Client.prototype.query = query as pg.Client['query'];
 
 /**
  * A connection lost between two queries — the server restarted while the client sat in a pool, was held by
@@ -47,6 +82,7 @@ export function createPool(options: {
     options.onError ??
     ((error) => options.logger?.warn({ err: error }, 'database connection lost; it is discarded and replaced'));
   const pool = new pg.Pool({
+    Client,
     connectionString: options.databaseUrl,
     max: options.max,
     idleTimeoutMillis: 30_000,
@@ -61,7 +97,7 @@ export function createPool(options: {
 
 /** One connection outside any pool (creating the database, holding an advisory lock), guarded the same way. */
 export async function connectClient(databaseUrl: string, onError: ErrorListener = () => undefined) {
-  const client = new pg.Client({ connectionString: databaseUrl, ...CONNECTION_LIMITS });
+  const client = new Client({ connectionString: databaseUrl, ...CONNECTION_LIMITS });
   guard(client, onError);
   await client.connect();
   return client;

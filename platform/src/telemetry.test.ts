@@ -2,7 +2,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServerSpan, withSpan } from './telemetry.ts';
+import { startServerSpan, traceContextHeaders, withSpan } from './telemetry.ts';
 
 const exporter = new InMemorySpanExporter();
 const processor = new SimpleSpanProcessor({ exporter });
@@ -60,10 +60,11 @@ describe('startServerSpan', () => {
 
   it("continues the caller's trace, parents the request's own spans and is named by route when it ends", async () => {
     exporter.reset();
-    const server = startServerSpan('GET', '/api/products/7', from(headers), { 'client.address': '10.0.0.9' });
+    const server = startServerSpan('GET', '/api/products/7', from(headers));
     if (!server) throw new Error('no span for an API path');
+    expect(server.recording).toBe(true);
     await server.run(() => withSpan('pg.query', {}, () => undefined));
-    server.end('/api/products/:id', 404, { 'gateway.upstream': 'product' });
+    server.end('/api/products/:id', 404, { 'gateway.upstream': 'product', 'client.address': '10.0.0.9' });
     const spans = await finishedSpans();
     const span = spans.find((each) => each.kind === SpanKind.SERVER);
     const child = spans.find((each) => each.name === 'pg.query');
@@ -91,6 +92,21 @@ describe('startServerSpan', () => {
     expect(span?.status.code).toBe(SpanStatusCode.ERROR);
     expect(span?.parentSpanContext).toBeUndefined();
     expect(span?.spanContext().traceId).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('for a caller whose trace is not kept, records nothing and passes the context on as not kept', async () => {
+    exporter.reset();
+    const notKept = `00-${traceId}-${callerSpanId}-00`;
+    const server = startServerSpan('GET', '/api/products', from({ traceparent: notKept }));
+    if (!server) throw new Error('tracing is on: a server span was expected');
+    expect(server.recording).toBe(false);
+    expect(server.ids.trace_id).toBe(traceId);
+    // Passed on explicitly (the gateway) or from within its context (the services): the same trace, not sampled.
+    const outgoing = traceContextHeaders(server.context).traceparent;
+    expect(outgoing).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-00$`));
+    expect(server.run(() => traceContextHeaders().traceparent)).toBe(outgoing);
+    server.end('/api/products', 200);
+    expect(await finishedSpans()).toEqual([]);
   });
 
   it('leaves probes and metrics scrapes untraced', () => {

@@ -1,5 +1,6 @@
 import {
   type Attributes,
+  type Context,
   context,
   isSpanContextValid,
   propagation,
@@ -10,6 +11,8 @@ import {
   type TextMapGetter,
   trace,
 } from '@opentelemetry/api';
+
+export type { Context as TraceContext } from '@opentelemetry/api';
 
 /**
  * The platform's own spans. A proxy from the API: it delegates to the SDK's tracer once the SDK
@@ -72,49 +75,53 @@ const headerGetter: TextMapGetter<RequestHeaders> = {
 export type ServerSpan = {
   /** For a log line written outside the span's context (a listener on the response, say). */
   ids: { trace_id: string; span_id: string };
+  /** Whether the span is kept (sampled): one that is not costs only its context, which still propagates. */
+  recording: boolean;
+  /** The request's trace context, to pass on explicitly (traceContextHeaders) without entering it. */
+  context: Context;
   /** Runs the request's handling in this span's context, so its spans and log lines belong to it. */
   run<T>(handle: () => T): T;
-  /** Names the span by route, records the status (5xx marks it failed) and what else is known, and ends it. */
+  /**
+   * Names a kept span by route, records the status (5xx marks it failed) and what else is known, and ends
+   * it; nothing for a span not kept.
+   */
   end(route: string, status: number, attributes?: Attributes): void;
 };
 
 /**
- * The SERVER span of one incoming HTTP request, continuing the W3C trace context its headers carry.
+ * The SERVER span of one incoming HTTP request, continuing the trace context its headers carry.
  * Written here rather than taken from the generic node:http instrumentation, which cost the product
  * service a third of its throughput: the span carries what a reader of the trace needs (method, path,
- * route, status, request id) and nothing is patched. Undefined for probe paths and when tracing is off.
+ * route, status, request id) and nothing is patched. A request the sampler does not keep gets the
+ * non-recording span propagation needs and nothing more: no attributes are built for it (no standard
+ * sampler reads them), so callers add theirs at `end`, only when `recording`. Undefined for probe paths
+ * and when tracing is off.
  */
-export function startServerSpan(
-  method: string,
-  path: string,
-  headers: RequestHeaders,
-  attributes: Attributes = {},
-): ServerSpan | undefined {
+export function startServerSpan(method: string, path: string, headers: RequestHeaders): ServerSpan | undefined {
   if (PROBE_PATH.test(path)) return undefined;
   const parent = propagation.extract(ROOT_CONTEXT, headers, headerGetter);
-  const userAgent = headers.get('user-agent');
-  const span = tracer.startSpan(
-    method,
-    {
-      kind: SpanKind.SERVER,
-      attributes: {
-        'http.request.method': method,
-        'url.path': path,
-        'url.scheme': 'http',
-        ...(typeof userAgent === 'string' ? { 'user_agent.original': userAgent } : {}),
-        ...attributes,
-      },
-    },
-    parent,
-  );
+  const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
   // Tracing is off (no SDK registered): there is no trace to continue or log.
   if (!isSpanContextValid(span.spanContext())) return undefined;
   const active = trace.setSpan(parent, span);
   const { traceId, spanId } = span.spanContext();
+  const recording = span.isRecording();
+  if (recording) {
+    const userAgent = headers.get('user-agent');
+    span.setAttributes({
+      'http.request.method': method,
+      'url.path': path,
+      'url.scheme': 'http',
+      ...(typeof userAgent === 'string' ? { 'user_agent.original': userAgent } : {}),
+    });
+  }
   return {
     ids: { trace_id: traceId, span_id: spanId },
+    recording,
+    context: active,
     run: (handle) => context.with(active, handle),
     end(route, status, attributes) {
+      if (!recording) return;
       span.updateName(`${method} ${route}`);
       span.setAttribute('http.route', route);
       span.setAttribute('http.response.status_code', status);
@@ -126,11 +133,11 @@ export function startServerSpan(
 }
 
 /**
- * The W3C headers (`traceparent`, `tracestate`, `baggage`) that carry the active context to another
- * service; empty when tracing is off.
+ * The headers (W3C `traceparent`, `tracestate`, `baggage` by default: OTEL_PROPAGATORS) that carry a
+ * trace context, the active one unless given, to another service; empty when tracing is off.
  */
-export function traceContextHeaders(): Record<string, string> {
+export function traceContextHeaders(from: Context = context.active()): Record<string, string> {
   const headers: Record<string, string> = {};
-  propagation.inject(context.active(), headers);
+  propagation.inject(from, headers);
   return headers;
 }

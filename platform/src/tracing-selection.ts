@@ -1,11 +1,13 @@
 /**
  * The libraries tracing instruments, by the names OTEL_NODE_ENABLED_INSTRUMENTATIONS and
  * OTEL_NODE_DISABLED_INSTRUMENTATIONS use (the package name without `@opentelemetry/instrumentation-`),
- * with the modules the ESM hook intercepts for each. undici reports through diagnostics_channel.
+ * with the modules the ESM hook intercepts for each. undici reports through diagnostics_channel; `pg`
+ * names the platform's own SQL spans.
  */
 export const INSTRUMENTED_MODULES = {
   undici: [],
-  pg: ['pg', 'pg-pool'],
+  // The platform's own query hook (query-spans.ts) patches nothing.
+  pg: [],
   amqplib: ['amqplib'],
   ioredis: ['ioredis'],
 } as const satisfies Record<string, readonly string[]>;

@@ -1,8 +1,8 @@
 import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { NodeSDK } from '@opentelemetry/sdk-node';
+import { enableQuerySpans } from './query-spans.ts';
 import { PARENT_SPAN_HEADER, PROBE_PATH } from './telemetry.ts';
 import type { InstrumentationName } from './tracing-selection.ts';
 
@@ -21,9 +21,10 @@ function carriesTraceContext(headers: unknown) {
 
 /**
  * The instrumentations this platform uses, listed explicitly (loading every auto-instrumentation doubles
- * start-up time): undici/fetch for every outgoing request, PostgreSQL, RabbitMQ (W3C context in message
- * headers, consumer spans children of the publisher's), Redis. Incoming requests get their server span
- * from startServerSpan (telemetry.ts); no service makes requests with node:http. Only the `names` given
+ * start-up time): undici/fetch for every outgoing request, RabbitMQ (W3C context in message headers,
+ * consumer spans children of the publisher's), Redis. Incoming requests get their server span from
+ * startServerSpan (telemetry.ts) and SQL statements theirs from the platform's query hook
+ * (query-spans.ts), which `pg` turns on; no service makes requests with node:http. Only the `names` given
  * are created: an instrumentation patches its library as soon as it is constructed.
  */
 export function platformInstrumentations(names: InstrumentationName[]) {
@@ -32,11 +33,11 @@ export function platformInstrumentations(names: InstrumentationName[]) {
       new UndiciInstrumentation({
         ignoreRequestHook: (request) => PROBE_PATH.test(request.path) || carriesTraceContext(request.headers),
       }),
-    pg: () => new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
+    pg: () => enableQuerySpans(),
     amqplib: () => new AmqplibInstrumentation(),
     ioredis: () => new IORedisInstrumentation({ requireParentSpan: true }),
   };
-  return names.map((name) => create[name]());
+  return names.map((name) => create[name]()).filter((instrumentation) => instrumentation !== undefined);
 }
 
 /** Starts the OpenTelemetry SDK from the standard OTEL_* variables only, with the `instrumentations` named. */
