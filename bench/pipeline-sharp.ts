@@ -24,24 +24,30 @@ export async function ensurePhotoFixtures(options: FixtureOptions = {}) {
   return files;
 }
 
-/** Processes every input with `concurrency` images in flight; the ceiling for the end-to-end pipeline. */
-export async function sharpAlone(inputs: Buffer[], concurrency: number) {
+/**
+ * Processes every input with `concurrency` images in flight; the ceiling for the end-to-end pipeline.
+ * Also returns the CPU seconds this process spent per image (user + system).
+ */
+export async function sharpAlone(inputs: Buffer[], concurrency: number, optimizeCoding = true) {
   configureSharp({ imagesInFlight: concurrency, cores: availableParallelism() });
   const options = { quality: 50, format: 'original' as const, max_width: null, max_height: null };
   let next = 0;
   let outputBytes = 0;
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < inputs.length) {
         const input = inputs[next++] as Buffer;
-        const output = await processImage(input, options, { maxPixels: 50_000_000 });
+        const output = await processImage(input, options, { maxPixels: 50_000_000, optimizeCoding });
         outputBytes += output.data.length; // after the await: `x += await y` would lose concurrent updates
       }
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   return {
+    cpu_s_per_image: Math.round((cpu.user + cpu.system) / inputs.length / 100) / 1e4,
     concurrency,
     images: inputs.length,
     seconds: round(seconds),

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { amqpEnv, baseEnv, port, positiveInt, storageEnv } from '@ipp/platform';
+import { amqpEnv, baseEnv, boolFlag, port, positiveInt, storageEnv } from '@ipp/platform';
 import { fetchEnv } from '@ipp/platform/ssrf-guard';
 import { z } from 'zod';
 
@@ -14,4 +14,6 @@ export const workerEnv = {
   /** Jobs held at once; above WORKER_CONCURRENCY, the extra ones download while sharp is busy. */
   WORKER_PREFETCH: z.coerce.number().int().positive().optional(),
   IMAGE_MAX_PIXELS: positiveInt(50_000_000),
+  /** Huffman tables optimised for each full-size JPEG: smaller files for more CPU (bench/results/pipeline.md). */
+  JPEG_OPTIMIZE_CODING: boolFlag(true),
 };

@@ -53,6 +53,7 @@ async function main() {
     logger,
     fileUrl: (key) => publicFileUrl(config, key),
     maxPixels: config.IMAGE_MAX_PIXELS,
+    optimizeCoding: config.JPEG_OPTIMIZE_CODING,
     maxBytes: config.FETCH_MAX_BYTES,
     concurrency: config.WORKER_CONCURRENCY,
   });

@@ -96,6 +96,15 @@ describe('processImage', () => {
     expect(result.data.length).toBeLessThan(photo.length);
   });
 
+  it('writes the same JPEG pixels without optimised Huffman tables, in more bytes (JPEG_OPTIMIZE_CODING=false)', async () => {
+    const large = await photoJpeg(1200, 900);
+    const optimised = await process(large);
+    const plain = await processImage(large, defaults, { ...limits, optimizeCoding: false });
+    const pixels = (data: Buffer) => sharp(data).raw().toBuffer();
+    expect(plain.data.length).toBeGreaterThan(optimised.data.length);
+    expect((await pixels(plain.data)).equals(await pixels(optimised.data))).toBe(true);
+  });
+
   it('never stores an output larger than an already compressed input of the same format and size', async () => {
     const small = await sharp(photo)
       .jpeg({ quality: 20 })

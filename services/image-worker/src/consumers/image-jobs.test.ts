@@ -44,6 +44,7 @@ beforeAll(async () => {
       logger: createLogger({ service: 'image-worker-test', level: 'silent' }),
       fileUrl: (key) => `https://images.example.com/files/${key}`,
       maxPixels: 50_000_000,
+      optimizeCoding: true,
       maxBytes: 5_000_000,
       concurrency: 2,
     });

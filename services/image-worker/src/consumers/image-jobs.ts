@@ -19,6 +19,8 @@ export type JobHandlerDependencies = {
   /** The URL clients get for a stored key (the gateway's `/files/<key>`, or FILES_PUBLIC_BASE_URL's). */
   fileUrl: (key: string) => string;
   maxPixels: number;
+  /** JPEG_OPTIMIZE_CODING: optimised Huffman tables for full-size JPEGs. */
+  optimizeCoding: boolean;
   maxBytes: number;
   /** Images in sharp at once (WORKER_CONCURRENCY); jobs beyond it download while they wait. */
   concurrency: number;
@@ -48,7 +50,10 @@ export function createJobHandler(dependencies: JobHandlerDependencies) {
     const result = await inSlot(() =>
       withSpan('image.process', { ...attributes, 'image.input_bytes': input.length }, async (span) => {
         const stopProcess = metrics.processSeconds.startTimer();
-        const processed = await processImage(input, job.options, { maxPixels: dependencies.maxPixels });
+        const processed = await processImage(input, job.options, {
+          maxPixels: dependencies.maxPixels,
+          optimizeCoding: dependencies.optimizeCoding,
+        });
         stopProcess({ format: processed.format });
         span.setAttributes({
           'image.format': processed.format,
