@@ -56,7 +56,11 @@ describe('one request is one trace across processes', () => {
     const operation = /^pg\.query:([A-Z]+) \S+$/.exec(query?.name ?? '')?.[1];
     expect(operation).toBeDefined();
     expect(query?.attributes).toMatchObject({ 'db.system.name': 'postgresql', 'server.address': '127.0.0.1' });
-    expect(String(query?.attributes['db.query.text']).toUpperCase().startsWith(operation as string)).toBe(true);
+    expect(
+      String(query?.attributes['db.query.text'])
+        .toUpperCase()
+        .startsWith(operation as string),
+    ).toBe(true);
     expect(gatewayServer?.name).toBe('GET /api/products');
     expect(gatewayServer?.attributes).toMatchObject({
       'http.route': '/api/products',
