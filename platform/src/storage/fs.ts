@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { contentTypeOf, isValidKey } from './layout.ts';
 import type { ObjectInfo, ObjectStorage } from './object-storage.ts';
@@ -11,6 +10,17 @@ const isMissing = (error: unknown) => ['ENOENT', 'ENOTDIR'].includes((error as {
 const ignoreExisting = (error: { code?: string }) => {
   if (error.code !== 'EEXIST') throw error;
 };
+
+/** Runs `write`; when it finds `folder` missing, makes it and runs `write` again. */
+async function inFolder(folder: string, write: () => Promise<void>) {
+  try {
+    await write();
+  } catch (error) {
+    if (!isMissing(error)) throw error;
+    await mkdir(folder, { recursive: true });
+    await write();
+  }
+}
 
 /**
  * The local directory (STORAGE_DIR) driver: a key is a path under the root. Writes go to a staging file in
@@ -53,12 +63,17 @@ export function createFsStorage(root: string): ObjectStorage {
 
     async put(key, body) {
       const target = pathOf(key);
-      await Promise.all([mkdir(path.dirname(target), { recursive: true }), mkdir(staging, { recursive: true })]);
       const part = path.join(staging, `${randomBytes(8).toString('hex')}.part`);
       try {
-        const source = typeof body === 'string' || Buffer.isBuffer(body) ? Readable.from([body]) : body;
-        await pipeline(source, createWriteStream(part));
-        await rename(part, target);
+        // Bytes in memory (a worker's outputs) are written in one call, and a folder is made only when the
+        // write or the rename finds it missing: no mkdir and no stream per object on the pipeline's path.
+        if (typeof body === 'string' || Buffer.isBuffer(body)) await inFolder(staging, () => writeFile(part, body));
+        else {
+          // A stream can be read only once: its folder is made before it starts.
+          await mkdir(staging, { recursive: true });
+          await pipeline(body, createWriteStream(part));
+        }
+        await inFolder(path.dirname(target), () => rename(part, target));
       } catch (error) {
         await rm(part, { force: true });
         throw error;
