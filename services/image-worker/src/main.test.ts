@@ -226,6 +226,20 @@ describe.each(STORAGE_DRIVERS)('image worker process on %s storage', (driver) =>
     await next.stop();
   });
 
+  it('hands out output URLs on FILES_PUBLIC_BASE_URL when it is set (a CDN or public bucket)', async () => {
+    const worker = await startWorker({ FILES_PUBLIC_BASE_URL: 'https://cdn.test/images/' });
+    const batch = jobs(1, () => ({ kind: 'url', url: server.url('/photo.jpg') }));
+    await broker.publish(batch);
+    await waitFor(() => settled(batch), 15_000, 'the item');
+    const [job] = batch;
+    expect(eventsFor(batch)[0]).toMatchObject({
+      type: 'image.processed',
+      output_url: `https://cdn.test/images/outputs/${job?.request_id}/${job?.item_id}.jpg`,
+      thumbnail_url: `https://cdn.test/images/outputs/${job?.request_id}/${job?.item_id}.thumb.webp`,
+    });
+    await worker.stop();
+  });
+
   it('completes every job exactly once after a worker is SIGKILLed mid-batch and a new one starts', async () => {
     const doomed = await startWorker();
     const batch = jobs(12, () => ({ kind: 'url', url: server.url('/slow-photo.jpg') }));
