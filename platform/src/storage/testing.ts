@@ -107,6 +107,8 @@ export async function startTestS3(label: string) {
     bucketDir: path.join(data, bucket),
     start,
     stop,
+    /** The server's process id while it runs (benchmarks read its CPU time). */
+    pid: () => child?.pid,
     async close() {
       await stop();
       await rm(root, { recursive: true, force: true });
