@@ -54,6 +54,9 @@ describe('the helm chart', () => {
     expect(result.stderr).toContain('/services/imageWorker/replicas');
     const unknown = run(tool('helm'), ['template', chart, '--set', 'services.imageWroker.replicas=2']);
     expect(unknown.stderr).toContain("additional properties 'imageWroker' not allowed");
+    const retention = run(tool('helm'), ['template', chart, '--set-string', 'config.UPLOAD_RETENTION_DAYS=a week']);
+    expect(retention.status).not.toBe(0);
+    expect(retention.stderr).toContain('/config/UPLOAD_RETENTION_DAYS');
   });
 
   it('builds the connection URLs into its Secret, escaping the passwords', () => {
