@@ -80,7 +80,14 @@ try {
   process.exit(1);
 }
 
-const services = ['services/product', 'services/upload', 'services/image-worker', 'services/health', 'gateway']
+const services = [
+  'services/product',
+  'services/upload',
+  'services/image-worker',
+  'services/health',
+  'services/web',
+  'gateway',
+]
   // restarts: since the service last ran for STABLE_AFTER_MS; crashesAtStart: in a row.
   .map((dir) => ({
     name: dir.split('/').pop(),

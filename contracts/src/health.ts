@@ -66,6 +66,8 @@ export const HealthDetailedSchema = z
         product: ServiceCheckSchema,
         upload: ServiceCheckSchema,
         image_worker: ServiceCheckSchema,
+        // Present when the aggregator is told where the web app runs (WEB_APP_URL).
+        web: ServiceCheckSchema.optional(),
       }),
       queues: CheckSchema.extend({ queues: z.record(z.string(), QueueCheckSchema) }),
       system: CheckSchema.extend({

@@ -23,6 +23,7 @@ const deployables = [
   { directory: 'services/upload', ports: { UPLOAD_PORT: '5102' }, probe: 'UPLOAD_PORT' },
   { directory: 'services/health', ports: { HEALTH_PORT: '5103' }, probe: 'HEALTH_PORT' },
   { directory: 'services/image-worker', ports: { WORKER_PORT: '5104' }, probe: 'WORKER_PORT' },
+  { directory: 'services/web', ports: { WEB_APP_PORT: '5106' }, probe: 'WEB_APP_PORT' },
 ];
 
 const strictest: ValidatorSettings = Object.fromEntries(

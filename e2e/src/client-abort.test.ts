@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from './servers.ts';
 import { type ServiceName, type Stack, startStack } from './stack.ts';
 
-const SERVICES: ServiceName[] = ['product', 'upload', 'image-worker', 'health', 'gateway'];
+const SERVICES = ['product', 'upload', 'image-worker', 'health', 'gateway'] as const satisfies ServiceName[];
 const CSV = `Serial Number,Product Name,Input Image Urls\n${'S1,One,https://img.test/1.jpg\n'.repeat(5000)}`;
 
 describe('clients that go away or crawl cannot crash a service', () => {
@@ -16,8 +16,8 @@ describe('clients that go away or crawl cannot crash a service', () => {
   let pids: Record<string, number | undefined>;
   let png: Buffer;
   // Where each service answers directly (the gateway on its public port), and its /metrics.
-  let direct: Record<ServiceName, string>;
-  let metrics: Record<ServiceName, string>;
+  let direct: Record<(typeof SERVICES)[number], string>;
+  let metrics: Record<(typeof SERVICES)[number], string>;
 
   beforeAll(async () => {
     stack = await startStack({

@@ -13,13 +13,14 @@ import {
   startService,
 } from '@ipp/platform/testing';
 
-export type ServiceName = 'product' | 'upload' | 'image-worker' | 'health' | 'gateway';
+export type ServiceName = 'product' | 'upload' | 'image-worker' | 'health' | 'web' | 'gateway';
 
 const entries: Record<ServiceName, URL> = {
   product: new URL('../../services/product/src/main.ts', import.meta.url),
   upload: new URL('../../services/upload/src/main.ts', import.meta.url),
   'image-worker': new URL('../../services/image-worker/src/main.ts', import.meta.url),
   health: new URL('../../services/health/src/main.ts', import.meta.url),
+  web: new URL('../../services/web/src/main.ts', import.meta.url),
   gateway: new URL('../../gateway/src/main.ts', import.meta.url),
 };
 
@@ -53,6 +54,7 @@ export async function startStack(options: {
     upload: await freePort(),
     health: await freePort(),
     worker: await freePort(),
+    webApp: await freePort(),
   };
   const gatewayUrl = `http://127.0.0.1:${ports.web}`;
   const env: Record<string, string> = {
@@ -72,6 +74,10 @@ export async function startStack(options: {
     UPLOAD_SERVICE_URL: `http://127.0.0.1:${ports.upload}`,
     HEALTH_SERVICE_URL: `http://127.0.0.1:${ports.health}`,
     IMAGE_WORKER_URL: `http://127.0.0.1:${ports.worker}`,
+    WEB_APP_PORT: String(ports.webApp),
+    GATEWAY_URL: gatewayUrl,
+    // Only a stack that runs the web app has the aggregator check it (and the gateway route to it).
+    ...(options.services.includes('web') ? { WEB_APP_URL: `http://127.0.0.1:${ports.webApp}` } : {}),
     FETCH_ALLOW_PRIVATE_NETWORKS: '127.0.0.0/8',
     WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
     RATE_LIMIT_POINTS: '100000',
@@ -83,9 +89,10 @@ export async function startStack(options: {
     upload: `${env.UPLOAD_SERVICE_URL}/health/live`,
     'image-worker': `${env.IMAGE_WORKER_URL}/health/live`,
     health: `${env.HEALTH_SERVICE_URL}/health/live`,
+    web: `http://127.0.0.1:${ports.webApp}/health/live`,
     gateway: `http://127.0.0.1:${env.GATEWAY_ADMIN_PORT}/health/live`,
   };
-  const order: ServiceName[] = ['product', 'upload', 'image-worker', 'health', 'gateway'];
+  const order: ServiceName[] = ['product', 'upload', 'image-worker', 'health', 'web', 'gateway'];
   const running = new Map<ServiceName, ServiceProcess>();
   const stop = async () => {
     for (const name of [...running.keys()].reverse()) await running.get(name)?.stop();

@@ -10,7 +10,7 @@ import { createTestDatabase, createTestVhost, freePort } from '@ipp/platform/tes
 const run = promisify(execFile);
 const startScript = fileURLToPath(new URL('../../scripts/start.mjs', import.meta.url));
 
-export const SERVICE_NAMES = ['product', 'upload', 'image-worker', 'health', 'gateway'] as const;
+export const SERVICE_NAMES = ['product', 'upload', 'image-worker', 'health', 'web', 'gateway'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export async function runStartScript(label: string, extraEnv: Record<string, string> = {}) {
@@ -23,6 +23,7 @@ export async function runStartScript(label: string, extraEnv: Record<string, str
     upload: await freePort(),
     'image-worker': await freePort(),
     health: await freePort(),
+    web: await freePort(),
     gateway: await freePort(),
   };
   const admin = await freePort();
@@ -42,6 +43,9 @@ export async function runStartScript(label: string, extraEnv: Record<string, str
     UPLOAD_SERVICE_URL: `http://127.0.0.1:${ports.upload}`,
     HEALTH_SERVICE_URL: `http://127.0.0.1:${ports.health}`,
     IMAGE_WORKER_URL: `http://127.0.0.1:${ports['image-worker']}`,
+    WEB_APP_PORT: String(ports.web),
+    WEB_APP_URL: `http://127.0.0.1:${ports.web}`,
+    GATEWAY_URL: `http://127.0.0.1:${ports.gateway}`,
     ...extraEnv,
   };
   const child = spawn(process.execPath, [startScript], { env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -19,6 +19,7 @@ export const gatewayEnv = {
   PRODUCT_SERVICE_URL: httpUrl('http://127.0.0.1:5101'),
   UPLOAD_SERVICE_URL: httpUrl('http://127.0.0.1:5102'),
   HEALTH_SERVICE_URL: httpUrl('http://127.0.0.1:5103'),
+  WEB_APP_URL: httpUrl('http://127.0.0.1:5106'),
   RATE_LIMIT_POINTS: positiveInt(100),
   RATE_LIMIT_DURATION_S: positiveInt(60),
   RATE_LIMIT_UPLOAD_POINTS: positiveInt(10),

@@ -1,27 +1,79 @@
-import { Scalar } from '@scalar/hono-api-reference';
-import { Hono } from 'hono';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { buildOpenApiDocument } from './openapi-document.ts';
 import { renderProblemPages } from './problem-pages.ts';
 
-export type StaticPage = { contentType: string; body: Buffer };
+export type StaticPage = { contentType: string; body: Buffer; headers?: Record<string, string> };
+
+// The reference runs only the pinned package's script from this origin; it injects its own styles and
+// style attributes at run time, hence 'unsafe-inline' for styles alone.
+const REFERENCE_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "form-action 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const REFERENCE_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Image Processing Platform API</title>
+</head>
+<body>
+<div id="api-reference"></div>
+<script src="/api/docs/scalar.js"></script>
+<script src="/api/docs/reference.js"></script>
+</body>
+</html>
+`;
+
+const REFERENCE_SCRIPT = `Scalar.createApiReference('#api-reference', {
+  url: '/api/openapi.json',
+  withDefaultFonts: false,
+  hideClientButton: true,
+  telemetry: false,
+});
+`;
+
+// The bundle's font faces load Inter from fonts.scalar.com even with `withDefaultFonts: false`; without
+// their sources the page uses the system's fonts and asks no other host for anything.
+const REMOTE_FONT = /src: url\(https:\/\/fonts\.scalar\.com\/[\w.-]+\) format\("woff2"\);/g;
+
+/** The browser bundle of @scalar/api-reference, from the version package-lock.json pins. */
+export function scalarBundle() {
+  const require = createRequire(import.meta.url);
+  const entry = require.resolve('@scalar/api-reference'); // dist/index.js; the package exports no package.json
+  const source = readFileSync(join(dirname(entry), 'browser/standalone.js'), 'utf8');
+  return Buffer.from(source.replace(REMOTE_FONT, ''));
+}
 
 /**
  * The public API's OpenAPI document (generated from the route declarations), its browsable reference page
- * and the page of each problem type. All are rendered once at start-up, so serving them costs a buffer write.
+ * with its scripts, served from this origin only, and the page of each problem type. All are rendered once
+ * at start-up, so serving them costs a buffer write.
  */
 export async function renderDocs(version: string): Promise<Record<string, StaticPage>> {
   const document = buildOpenApiDocument({ version });
-  const app = new Hono();
-  app.get('/api/docs', Scalar({ url: '/api/openapi.json', pageTitle: 'Image Processing Platform API' }));
-  const page = await app.request('/api/docs');
+  const policy = { 'content-security-policy': REFERENCE_POLICY };
   return {
     '/api/openapi.json': {
       contentType: 'application/json; charset=utf-8',
       body: Buffer.from(JSON.stringify(document)),
     },
-    '/api/docs': {
-      contentType: page.headers.get('content-type') ?? 'text/html; charset=utf-8',
-      body: Buffer.from(await page.arrayBuffer()),
+    '/api/docs': { contentType: 'text/html; charset=utf-8', body: Buffer.from(REFERENCE_PAGE), headers: policy },
+    '/api/docs/scalar.js': { contentType: 'text/javascript; charset=utf-8', body: scalarBundle(), headers: policy },
+    '/api/docs/reference.js': {
+      contentType: 'text/javascript; charset=utf-8',
+      body: Buffer.from(REFERENCE_SCRIPT),
+      headers: policy,
     },
     ...renderProblemPages(),
   };

@@ -76,7 +76,15 @@ describe('the public gateway', () => {
     const page = await send(gateway.port, '/api/docs');
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
-    expect(page.body).toContain('/api/openapi.json');
+    expect(page.body).toContain('/api/docs/scalar.js');
+    expect(page.body).not.toMatch(/https?:\/\//);
+    expect(page.headers['content-security-policy']).toContain("script-src 'self';");
+    const bundle = await send(gateway.port, '/api/docs/scalar.js');
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers['content-type']).toMatch(/^text\/javascript/);
+    expect(bundle.body).toContain('@scalar/api-reference@1.76.0');
+    expect(bundle.body).not.toContain('fonts.scalar.com');
+    expect((await send(gateway.port, '/api/docs/reference.js')).body).toContain("url: '/api/openapi.json'");
   });
 
   it('answers 405 with Allow to a method a documented path does not accept, before asking for a key', async () => {

@@ -15,7 +15,8 @@ import { createCors, SECURITY_HEADERS } from './response-headers.ts';
 import { pathOf, type Route, resolveRoute, type UpstreamName } from './route-table.ts';
 
 export type GatewayOptions = {
-  upstreams: Record<UpstreamName, string>;
+  /** The web app is optional: without it its pages are 404, as before it existed. */
+  upstreams: Record<Exclude<UpstreamName, 'web'>, string> & { web?: string };
   logger: Logger;
   /** Writes the one line per request; the general logger when not given. */
   requestLogger?: Logger;
@@ -36,6 +37,11 @@ function addRateLimitHeaders(headers: Record<string, string>, quota: Quota) {
   headers['ratelimit-limit'] = String(quota.limit);
   headers['ratelimit-remaining'] = String(quota.remaining);
   headers['ratelimit-reset'] = String(quota.resetSeconds);
+}
+
+/** An upload: the API's, or the web app's form that passes one on to it (the same body limit and budget). */
+function isUpload(route: Route, method: string | undefined) {
+  return method === 'POST' && (route.name === '/api/upload' || route.name === '/upload');
 }
 
 function firstValue(value: string | string[] | undefined) {
@@ -64,7 +70,8 @@ export function createGateway(options: GatewayOptions) {
     product: createUpstream(options.upstreams.product),
     upload: createUpstream(options.upstreams.upload),
     health: createUpstream(options.upstreams.health),
-  };
+    ...(options.upstreams.web ? { web: createUpstream(options.upstreams.web) } : {}),
+  } as Partial<Record<UpstreamName, ReturnType<typeof createUpstream>>>;
   // Streams hold their upstream connection for as long as they are open: a pool of their own, unbounded (the
   // per-client limit bounds it), so they never leave the API's requests waiting for a connection.
   const streamUpstream = createUpstream(options.upstreams.upload, null);
@@ -112,17 +119,23 @@ export function createGateway(options: GatewayOptions) {
         'content-type': page.contentType,
         'content-length': page.body.length,
         'cache-control': 'public, max-age=300',
+        ...page.headers,
       });
       res.end(req.method === 'HEAD' ? undefined : page.body);
       context.bytes.out += page.body.length;
       return;
     }
-    if (route.name === '/api/upload' && req.method === 'POST') context.maxBodyBytes = uploadMaxBytes;
+    const upstream = upstreams[route.upstream];
+    if (!upstream) {
+      sendProblem(res, context, 'not_found', `No route for ${req.method} ${req.url?.split('?', 1)[0]}`);
+      return;
+    }
+    if (isUpload(route, req.method)) context.maxBodyBytes = uploadMaxBytes;
     if (req.method === 'GET' && isEventStream(pathOf(req.url ?? ''))) {
       openStream(req, res, context, client);
       return;
     }
-    forward(req, res, upstreams[route.upstream], context, upstreamTimeoutMs);
+    forward(req, res, upstream, context, upstreamTimeoutMs);
   }
 
   /** An event stream, counted against the client's limit while it is open. */
@@ -181,12 +194,12 @@ export function createGateway(options: GatewayOptions) {
     if (cors(req, res, context.headers)) return;
 
     const keyId = checkKey(req.headers.authorization);
-    if (route.kind === 'proxy' && route.upstream === 'health') {
+    // Health is never limited; nor are the web app's static assets, which every page view fetches.
+    if (route.kind === 'proxy' && (route.upstream === 'health' || route.name === '/assets/*')) {
       dispatch(req, res, route, context, keyId !== undefined, keyId ?? address.client);
       return;
     }
-    const upload = route.name === '/api/upload' && req.method === 'POST';
-    rateLimits.consume(keyId ?? address.client, upload).then(
+    rateLimits.consume(keyId ?? address.client, isUpload(route, req.method)).then(
       (quota) => {
         if (res.destroyed) return;
         addRateLimitHeaders(context.headers, quota);
@@ -228,7 +241,7 @@ export function createGateway(options: GatewayOptions) {
     openStreams: () => streams.count(),
     /** Closes the upstream pools once their in-flight requests are done (at shutdown). */
     close: () =>
-      Promise.all([...Object.values(upstreams), streamUpstream].map((upstream) => upstream.pool.close())).then(
+      Promise.all([...Object.values(upstreams), streamUpstream].map((upstream) => upstream?.pool.close())).then(
         () => undefined,
       ),
   };

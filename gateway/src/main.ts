@@ -38,6 +38,7 @@ async function main() {
       product: config.PRODUCT_SERVICE_URL,
       upload: config.UPLOAD_SERVICE_URL,
       health: config.HEALTH_SERVICE_URL,
+      web: config.WEB_APP_URL,
     },
     logger,
     requestLogger: createRequestLogger({ level: config.LOG_LEVEL, destination }),

@@ -13,6 +13,16 @@ describe('resolveRoute', () => {
     ['/files/outputs/ab/cd.jpg', 'upload', '/files/*'],
     ['/health', 'health', '/health'],
     ['/health/detailed', 'health', '/health/*'],
+    ['/', 'web', '/'],
+    ['/?page=2', 'web', '/'],
+    ['/upload', 'web', '/upload'],
+    ['/requests', 'web', '/requests'],
+    ['/requests/8c0e', 'web', '/requests/*'],
+    ['/products?search=desk', 'web', '/products'],
+    ['/products/42', 'web', '/products/*'],
+    ['/status', 'web', '/status'],
+    ['/key', 'web', '/key'],
+    ['/assets/app.css', 'web', '/assets/*'],
   ])('sends %s to the %s service', (target, upstream, name) => {
     expect(resolveRoute(target)).toEqual({ kind: 'proxy', upstream, name });
   });
@@ -38,8 +48,10 @@ describe('resolveRoute', () => {
     '/api/upload/x',
     '/api/status',
     '/metrics',
-    '/',
     '/healthz',
+    '/assets',
+    '/status/x',
+    '/index.html',
   ])('has no route for %s', (target) => {
     expect(resolveRoute(target)).toMatchObject({ kind: 'refused', reason: 'not_found' });
   });

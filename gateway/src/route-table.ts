@@ -1,5 +1,5 @@
 /** Where a public path goes: one of the upstream services, the gateway's own pages, or nowhere. */
-export type UpstreamName = 'product' | 'upload' | 'health';
+export type UpstreamName = 'product' | 'upload' | 'health' | 'web';
 export type Route =
   | { kind: 'proxy'; upstream: UpstreamName; name: string }
   | { kind: 'docs'; name: string; page: string }
@@ -13,8 +13,16 @@ const TABLE: { path: string; match: 'exact' | 'below' | 'tree'; upstream: Upstre
   { path: '/api/status', match: 'below', upstream: 'upload' },
   { path: '/files', match: 'below', upstream: 'upload' },
   { path: '/health', match: 'tree', upstream: 'health' },
+  // The web app's pages and their assets (services/web).
+  { path: '/', match: 'exact', upstream: 'web' },
+  { path: '/upload', match: 'exact', upstream: 'web' },
+  { path: '/requests', match: 'tree', upstream: 'web' },
+  { path: '/products', match: 'tree', upstream: 'web' },
+  { path: '/status', match: 'exact', upstream: 'web' },
+  { path: '/key', match: 'exact', upstream: 'web' },
+  { path: '/assets', match: 'below', upstream: 'web' },
 ];
-const DOCS = new Set(['/api/openapi.json', '/api/docs']);
+const DOCS = new Set(['/api/openapi.json', '/api/docs', '/api/docs/scalar.js', '/api/docs/reference.js']);
 // The pages that explain each problem `type`.
 const PROBLEMS = '/problems/';
 

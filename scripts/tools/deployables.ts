@@ -5,6 +5,7 @@ export const deployables: Readonly<Record<string, string>> = {
   upload: 'services/upload',
   health: 'services/health',
   'image-worker': 'services/image-worker',
+  web: 'services/web',
 };
 
 /** The port each deployable serves its probes and /metrics on (the gateway's admin port), as .env.example sets. */
@@ -14,4 +15,5 @@ export const probePorts: Readonly<Record<string, number>> = {
   upload: 5102,
   health: 5103,
   'image-worker': 5104,
+  web: 5106,
 };

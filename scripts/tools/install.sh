@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 bash system-packages.sh
+# The browser the web app's tests drive (Debian's chromium, through playwright-core).
+echo "chromium: $(bash chromium.sh)"
 for tool in helm kubeconform kubernetes-schemas compose-schema compose-config versitygw openapi-check; do
   echo "$tool: $(bash "$tool.sh")"
 done

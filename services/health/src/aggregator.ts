@@ -12,7 +12,7 @@ export type AggregatorOptions = {
   database: ReturnType<typeof createDatabaseCheck>;
   broker: ReturnType<typeof createBrokerCheck>;
   system: ReturnType<typeof createSystemCheck>;
-  services: { gateway: string[]; product: string[]; upload: string[]; image_worker: string[] };
+  services: { gateway: string[]; product: string[]; upload: string[]; image_worker: string[]; web?: string[] };
   timeoutMs: number;
   cacheMs: number;
   backlogThreshold: number;
@@ -30,7 +30,7 @@ export function createAggregator(options: AggregatorOptions) {
   async function run(): Promise<Snapshot> {
     const { services, timeoutMs } = options;
     const storageReports: StorageCheck[] = [];
-    const [database, broker, system, gateway, product, upload, image_worker] = await Promise.all([
+    const [database, broker, system, gateway, product, upload, image_worker, web] = await Promise.all([
       options.database.check(),
       options.broker.check(),
       options.system(),
@@ -38,6 +38,7 @@ export function createAggregator(options: AggregatorOptions) {
       checkService(services.product, timeoutMs),
       checkService(services.upload, timeoutMs, storageReports),
       checkService(services.image_worker, timeoutMs, storageReports),
+      services.web ? checkService(services.web, timeoutMs) : undefined,
     ]);
     const problems = queueProblems(broker.queues.queues, options.backlogThreshold);
     const queues =
@@ -48,7 +49,7 @@ export function createAggregator(options: AggregatorOptions) {
       database,
       rabbitmq: broker.rabbitmq,
       storage: combineStorageReports(storageReports),
-      services: { gateway, product, upload, image_worker },
+      services: { gateway, product, upload, image_worker, ...(web ? { web } : {}) },
       queues,
       system,
     };

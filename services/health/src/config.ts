@@ -2,17 +2,16 @@ import { amqpEnv, baseEnv, databaseEnv, loadConfig, port, positiveInt } from '@i
 import { z } from 'zod';
 
 /** A comma-separated list of base URLs: the replicas of one service (a DNS name may add more). */
-const urlList = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((value) =>
-      value
-        .split(',')
-        .map((url) => url.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.url({ protocol: /^https?$/ })).min(1));
+const urls = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((url) => url.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.url({ protocol: /^https?$/ })).min(1));
+const urlList = (fallback: string) => z.string().default(fallback).pipe(urls);
 
 const percent = (fallback: number) => z.coerce.number().min(0).max(100).default(fallback);
 
@@ -26,6 +25,8 @@ export const healthEnv = {
   PRODUCT_SERVICE_URL: urlList('http://127.0.0.1:5101'),
   UPLOAD_SERVICE_URL: urlList('http://127.0.0.1:5102'),
   IMAGE_WORKER_URL: urlList('http://127.0.0.1:5104'),
+  /** The web app's replicas; unset, the web app is not checked (a platform may run without it). */
+  WEB_APP_URL: urls.optional(),
   HEALTH_CHECK_TIMEOUT_MS: positiveInt(1500),
   HEALTH_CACHE_MS: z.coerce.number().int().min(0).default(1000),
   HEALTH_BACKLOG_THRESHOLD: positiveInt(1000),

@@ -34,6 +34,7 @@ try {
       product: config.PRODUCT_SERVICE_URL,
       upload: config.UPLOAD_SERVICE_URL,
       image_worker: config.IMAGE_WORKER_URL,
+      ...(config.WEB_APP_URL ? { web: config.WEB_APP_URL } : {}),
     },
     timeoutMs,
     cacheMs: config.HEALTH_CACHE_MS,

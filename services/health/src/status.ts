@@ -10,7 +10,13 @@ export type Checks = {
   rabbitmq: BrokerCheck['rabbitmq'];
   /** Reported, not judged again: storage that fails makes the upload service (and the workers) not ready. */
   storage: StorageCheck;
-  services: { gateway: ServiceCheck; product: ServiceCheck; upload: ServiceCheck; image_worker: ServiceCheck };
+  services: {
+    gateway: ServiceCheck;
+    product: ServiceCheck;
+    upload: ServiceCheck;
+    image_worker: ServiceCheck;
+    web?: ServiceCheck;
+  };
   queues: BrokerCheck['queues'];
   system: SystemCheck;
 };

@@ -1,0 +1,217 @@
+// The web app in a real browser, through the gateway of a whole stack: upload, watch, browse, check health,
+// read the API reference; at desktop and phone width, with and without JavaScript.
+import { readFile } from 'node:fs/promises';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DESKTOP, launchBrowser, PHONE, watchPage } from './browser.ts';
+import { jpegWithExifOrientation, pngWithAlpha } from './fixtures.ts';
+import { startImageServer, until } from './servers.ts';
+import { type Stack, startStack } from './stack.ts';
+
+const HEADER = 'Serial Number,Product Name,Input Image Urls';
+
+describe('the web app in a real browser', () => {
+  let stack: Stack;
+  let images: Awaited<ReturnType<typeof startImageServer>>;
+  let browser: Browser;
+  let context: BrowserContext;
+
+  const csvFile = (rows: string[]) => ({
+    name: 'products.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from([HEADER, ...rows].join('\r\n')),
+  });
+  const open = async (path: string, options: { viewport?: typeof DESKTOP } = {}) => {
+    const page = await context.newPage();
+    if (options.viewport) await page.setViewportSize(options.viewport);
+    const problems = watchPage(page);
+    const response = await page.goto(`${stack.gatewayUrl}${path}`);
+    return { page, problems, response };
+  };
+  const uploadThroughPage = async (page: Page, rows: string[]) => {
+    await page.locator('#file').setInputFiles(csvFile(rows));
+    await page.getByRole('button', { name: 'Upload' }).click();
+  };
+
+  beforeAll(async () => {
+    images = await startImageServer({
+      '/desk.jpg': { body: await jpegWithExifOrientation(1600, 1200), type: 'image/jpeg' },
+      '/chair.png': { body: await pngWithAlpha(800, 600), type: 'image/png' },
+    });
+    stack = await startStack({
+      label: 'e2e_web',
+      services: ['product', 'upload', 'image-worker', 'health', 'web', 'gateway'],
+    });
+    browser = await launchBrowser();
+    context = await browser.newContext({ viewport: DESKTOP, acceptDownloads: true });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+    await images?.close();
+  });
+
+  it('uploads a CSV through the page, follows it to 100 % without a reload, shows the thumbnails and downloads the output CSV', async () => {
+    const { page, problems } = await open('/');
+    await uploadThroughPage(page, [
+      `WEB-1,Walnut Desk,${images.url}/desk.jpg`,
+      `WEB-2,Oak Chair,"${images.url}/chair.png,${images.url}/missing.jpg"`,
+    ]);
+    await page.waitForURL(/\/requests\/[0-9a-f-]{36}$/);
+    // A mark on this document: a reload or a navigation would lose it.
+    await page.evaluate('window.sameDocument = true');
+    await page.locator('[data-progress-text]').filter({ hasText: '100 %' }).waitFor({ timeout: 60_000 });
+    await page.getByRole('link', { name: 'Download the output CSV' }).waitFor();
+    expect(await page.evaluate('window.sameDocument')).toBe(true);
+
+    await expect.poll(() => page.locator('.tag-done').count()).toBe(2);
+    const processed = page.locator('.item-done img[alt^="Processed"]');
+    expect(await processed.count()).toBe(2);
+    for (const image of await processed.all()) {
+      await image.scrollIntoViewIfNeeded();
+      await expect
+        .poll(() => image.evaluate((element) => (element as { naturalWidth: number }).naturalWidth))
+        .toBeGreaterThan(0);
+      expect(await image.getAttribute('width')).toBe('160');
+      expect(await image.getAttribute('loading')).toBe('lazy');
+    }
+    expect(await page.locator('.item-done .saving').first().textContent()).toMatch(/\d+ % (saved|larger)/);
+    const failed = page.locator('.item-failed');
+    expect(await failed.count()).toBe(1);
+    expect(await failed.locator('.item-error').textContent()).toContain('The image was not found at its URL.');
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download the output CSV' }).click(),
+    ]);
+    const csv = await readFile((await download.path()) ?? '', 'utf8');
+    expect(csv.split(/\r?\n/)[0]).toBe(`${HEADER},Output Image Urls`);
+    expect(csv).toContain('WEB-1,Walnut Desk');
+    expect(csv).toMatch(/\/files\/outputs\//);
+    expect(problems).toEqual([]);
+  }, 90_000);
+
+  it('shows the error of a bad row against that row, with a summary that links to it', async () => {
+    const { page, problems } = await open('/');
+    await uploadThroughPage(page, [`WEB-3,Pine Shelf,${images.url}/desk.jpg`, `WEB-4,,${images.url}/desk.jpg`]);
+    const row = page.locator('#row-3');
+    await row.waitFor();
+    expect(await row.textContent()).toContain('Product Name');
+    expect(await row.textContent()).toContain('is required');
+    expect(await row.textContent()).toContain('WEB-4');
+    await expect.poll(() => page.evaluate('document.activeElement?.className')).toBe('error-summary');
+    expect(await page.locator('.error-summary a[href="#row-3"]').count()).toBe(1);
+    expect(await page.locator('#row-2').count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
+  it('searches products by part of a name and opens one', async () => {
+    const { page } = await open('/products');
+    await page.getByLabel('Search by name or serial number').fill('walnut');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(/search=walnut/);
+    const cards = page.locator('.product-card');
+    expect(await cards.count()).toBe(1);
+    expect(await cards.locator('.thumbs img').count()).toBe(1);
+    await cards.getByRole('link', { name: 'Walnut Desk' }).click();
+    await page.waitForURL(/\/products\/\d+$/);
+    expect(await page.locator('h1').textContent()).toBe('Walnut Desk');
+    expect(await page.locator('.image-card img').count()).toBe(1);
+    await page.goBack();
+    await page.waitForURL(/search=walnut/);
+  });
+
+  it('shows every service on the health page, and refreshes it', async () => {
+    const { page, problems } = await open('/status');
+    const services = page.locator('table.services tbody th');
+    expect(await services.allTextContents()).toEqual(['gateway', 'product', 'upload', 'image worker', 'web']);
+    const checked = await page.locator('#health-live .hint').first().textContent();
+    await expect
+      .poll(() => page.locator('#health-live .hint').first().textContent(), { timeout: 15_000 })
+      .not.toBe(checked);
+    expect(await page.locator('table.queues tbody tr').count()).toBeGreaterThan(0);
+    expect(await page.locator('meter').count()).toBe(3);
+    expect(problems).toEqual([]);
+  });
+
+  it('renders the API reference from this origin under its Content-Security-Policy', async () => {
+    const { page, problems, response } = await open('/api/docs');
+    expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
+    const outside: string[] = [];
+    page.on('request', (request) => {
+      if (!request.url().startsWith(stack.gatewayUrl)) outside.push(request.url());
+    });
+    const sidebar = page.locator('nav, aside').filter({ hasText: 'List products' }).first();
+    await sidebar.waitFor({ timeout: 60_000 });
+    for (const operation of ['List products', 'Create a product', 'Get a product']) {
+      await page.getByText(operation, { exact: true }).first().waitFor({ state: 'visible' });
+    }
+    await page.getByRole('heading', { name: 'Image Processing Platform' }).first().waitFor({ state: 'visible' });
+    expect(outside).toEqual([]);
+    expect(problems.filter((text) => text.includes('Content Security Policy'))).toEqual([]);
+  }, 90_000);
+
+  it('escapes what the API returns and sends a strict policy with every page', async () => {
+    const name = '<img src=x onerror="document.title=1">Lamp';
+    const created = await fetch(`${stack.gatewayUrl}/api/products`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ serial_number: 'WEB-XSS', name }),
+    });
+    const { id } = (await created.json()) as { id: number };
+    const { page, response } = await open(`/products/${id}`);
+    expect(await page.locator('h1').textContent()).toBe(name);
+    expect(await page.locator('h1 img').count()).toBe(0);
+    const policy = response?.headers()['content-security-policy'] ?? '';
+    expect(policy).toContain("script-src 'self'");
+    expect(policy).not.toContain('unsafe');
+  });
+
+  it.each([
+    ['/', 'Upload products and images'],
+    ['/requests', 'Requests'],
+    ['/products', 'Products'],
+    ['/status', 'Health'],
+  ])('fits %s at phone width and starts keyboard users at the skip link', async (path, heading) => {
+    const { page, problems } = await open(path, { viewport: PHONE });
+    expect(await page.locator('h1').textContent()).toBe(heading);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to content');
+    for (const input of await page.locator('input:not([type="hidden"]), select').all()) {
+      const id = await input.getAttribute('id');
+      expect(await page.locator(`label[for="${id}"]`).count(), `label for #${id}`).toBe(1);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('works without JavaScript: the form uploads and the request page reads', async () => {
+    const noScript = await browser.newContext({ viewport: DESKTOP, javaScriptEnabled: false });
+    try {
+      const page = await noScript.newPage();
+      await page.goto(`${stack.gatewayUrl}/`);
+      await page.locator('#file').setInputFiles(csvFile([`WEB-5,Birch Stool,${images.url}/desk.jpg`]));
+      await page.getByText('Processing options').click();
+      await page.getByLabel('Quality').fill('80');
+      await page.getByRole('button', { name: 'Upload' }).click();
+      await page.waitForURL(/\/requests\/[0-9a-f-]{36}$/);
+      const requestId = page.url().split('/').at(-1) ?? '';
+      await until(
+        async () => {
+          const status = (await (await fetch(`${stack.gatewayUrl}/api/uploads/${requestId}`)).json()) as {
+            status: string;
+          };
+          return status.status === 'completed' || undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 250 },
+      );
+      await page.reload();
+      expect(await page.locator('[data-progress-text]').textContent()).toBe('100 %');
+      expect(await page.locator('.item-done').count()).toBe(1);
+      await page.goto(`${stack.gatewayUrl}/requests`);
+      expect(await page.locator(`a[href="/requests/${requestId}"]`).count()).toBe(1);
+    } finally {
+      await noScript.close();
+    }
+  }, 90_000);
+});
