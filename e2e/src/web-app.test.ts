@@ -53,11 +53,15 @@ describe('the web app in a real browser', () => {
 
   it('uploads a CSV through the page, follows it to 100 % without a reload, shows the thumbnails and downloads the output CSV', async () => {
     const { page, problems } = await open('/');
+    const streamOpened = page.waitForResponse((response) => response.url().endsWith('/events'), { timeout: 60_000 });
     await uploadThroughPage(page, [
       `WEB-1,Walnut Desk,${images.url}/desk.jpg`,
       `WEB-2,Oak Chair,"${images.url}/chair.png,${images.url}/missing.jpg"`,
     ]);
     await page.waitForURL(/\/requests\/[0-9a-f-]{36}$/);
+    const stream = await streamOpened;
+    expect(stream.status()).toBe(200);
+    expect(stream.headers()['content-type']).toMatch(/^text\/event-stream/);
     // A mark on this document: a reload or a navigation would lose it.
     await page.evaluate('window.sameDocument = true');
     await page.locator('[data-progress-text]').filter({ hasText: '100 %' }).waitFor({ timeout: 60_000 });
