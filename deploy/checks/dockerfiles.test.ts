@@ -23,7 +23,8 @@ const deployables = [
   { directory: 'services/upload', ports: { UPLOAD_PORT: '5102' }, probe: 'UPLOAD_PORT' },
   { directory: 'services/health', ports: { HEALTH_PORT: '5103' }, probe: 'HEALTH_PORT' },
   { directory: 'services/image-worker', ports: { WORKER_PORT: '5104' }, probe: 'WORKER_PORT' },
-  { directory: 'services/web', ports: { WEB_APP_PORT: '5106' }, probe: 'WEB_APP_PORT' },
+  // The web app stores nothing: no STORAGE_DIR, nothing written but /tmp.
+  { directory: 'services/web', ports: { WEB_APP_PORT: '5106' }, probe: 'WEB_APP_PORT', stateless: true },
 ];
 
 const strictest: ValidatorSettings = Object.fromEntries(
@@ -57,7 +58,7 @@ function all(instructions: Instruction[], keyword: string) {
   return instructions.filter((instruction) => instruction.keyword === keyword).map((instruction) => instruction.args);
 }
 
-describe.each(deployables)('$directory/Dockerfile', ({ directory, ports, probe }) => {
+describe.each(deployables)('$directory/Dockerfile', ({ directory, ports, probe, stateless = false }) => {
   const text = readFileSync(join(repository, directory, 'Dockerfile'), 'utf8');
   const dockerfile = parseDockerfile(text);
   const packageName: string = readJson(`${directory}/package.json`).name;
@@ -113,7 +114,8 @@ describe.each(deployables)('$directory/Dockerfile', ({ directory, ports, probe }
     // Podman ≤ 5.7's Docker API splits a CMD healthcheck on whitespace (containers/podman#26519).
     expect(command.filter((part) => /\s/.test(part))).toEqual([]);
     const env = Object.assign({}, ...all(runtime, 'ENV').map(parsePairs));
-    expect(env).toMatchObject({ ...ports, NODE_ENV: 'production', STORAGE_DIR: '/data' });
+    expect(env).toMatchObject({ ...ports, NODE_ENV: 'production', ...(stateless ? {} : { STORAGE_DIR: '/data' }) });
+    if (stateless) expect(env).not.toHaveProperty('STORAGE_DIR');
     expect(all(runtime, 'EXPOSE')).toEqual([Object.values(ports).join(' ')]);
   });
 
@@ -127,7 +129,9 @@ describe.each(deployables)('$directory/Dockerfile', ({ directory, ports, probe }
   });
 
   it('writes only to STORAGE_DIR, which the node user owns, and /tmp', () => {
-    expect(all(runtime, 'RUN')).toContain('mkdir -p /data/uploads /data/outputs /data/csv && chown -R node:node /data');
+    const storageDir = 'mkdir -p /data/uploads /data/outputs /data/csv && chown -R node:node /data';
+    if (stateless) expect(all(runtime, 'RUN')).toEqual([]);
+    else expect(all(runtime, 'RUN')).toContain(storageDir);
     expect(all(runtime, 'COPY')).toEqual(['--from=dependencies /app/ ./', '--from=prune /repo/out/full/ ./']);
   });
 });
