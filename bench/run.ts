@@ -10,6 +10,9 @@ const all = ['gateway', 'gateway-stacks', 'search', 'pipeline-sharp', 'pipeline'
 const names = process.argv.slice(2).filter((name) => name !== '--summary');
 const chosen = process.argv.includes('--summary') ? [] : names.length ? names : all;
 const failed: string[] = [];
+// wrk and nginx, which the HTTP benches drive, are Debian packages: installed when missing.
+if (chosen.length)
+  spawnSync('bash', [join(here, '..', 'scripts', 'tools', 'system-packages.sh')], { stdio: 'inherit' });
 
 for (const name of chosen) {
   const file = join(here, `${name}.ts`);
