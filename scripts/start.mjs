@@ -81,6 +81,7 @@ try {
 }
 
 const services = [
+  'services/auth',
   'services/product',
   'services/upload',
   'services/image-worker',

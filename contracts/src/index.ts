@@ -1,4 +1,5 @@
 export * from './health.ts';
+export * from './keys.ts';
 export * from './messages.ts';
 export * from './pagination.ts';
 export * from './problem.ts';

@@ -6,9 +6,12 @@ export const errorExplanation: Record<ErrorCode, string> = {
     'A parameter, header or body field is invalid. `errors` lists every invalid field with its path (for a CSV, ' +
     'its row and column) and what is wrong with it. Fix them and send the request again.',
   unauthorized:
-    'The operation writes, and the platform has API keys configured: send `Authorization: Bearer <API key>` ' +
-    'with a valid key.',
-  forbidden: 'The credentials are valid but do not allow this operation.',
+    'The operation needs an API key (writes when AUTH_MODE is `writes`, every `/api` call when it is `all`, the ' +
+    'keys API always), and none was sent, or the key is unknown, expired or revoked. Send ' +
+    '`Authorization: Bearer <API key>` with a valid key.',
+  forbidden:
+    'The key is valid but lacks the scope this operation needs; `detail` names the scope. Ask an administrator ' +
+    'for a key with it.',
   not_found: 'Nothing exists at this path: no such product, upload request, file or route.',
   method_not_allowed: 'The path exists but does not accept this method. `Allow` lists the methods it accepts.',
   conflict:

@@ -13,9 +13,10 @@ import {
   startService,
 } from '@ipp/platform/testing';
 
-export type ServiceName = 'product' | 'upload' | 'image-worker' | 'health' | 'web' | 'gateway';
+export type ServiceName = 'auth' | 'product' | 'upload' | 'image-worker' | 'health' | 'web' | 'gateway';
 
 const entries: Record<ServiceName, URL> = {
+  auth: new URL('../../services/auth/src/main.ts', import.meta.url),
   product: new URL('../../services/product/src/main.ts', import.meta.url),
   upload: new URL('../../services/upload/src/main.ts', import.meta.url),
   'image-worker': new URL('../../services/image-worker/src/main.ts', import.meta.url),
@@ -55,6 +56,7 @@ export async function startStack(options: {
     health: await freePort(),
     worker: await freePort(),
     webApp: await freePort(),
+    auth: await freePort(),
   };
   const gatewayUrl = `http://127.0.0.1:${ports.web}`;
   const env: Record<string, string> = {
@@ -70,6 +72,7 @@ export async function startStack(options: {
     UPLOAD_PORT: String(ports.upload),
     HEALTH_PORT: String(ports.health),
     WORKER_PORT: String(ports.worker),
+    AUTH_PORT: String(ports.auth),
     PRODUCT_SERVICE_URL: `http://127.0.0.1:${ports.product}`,
     UPLOAD_SERVICE_URL: `http://127.0.0.1:${ports.upload}`,
     HEALTH_SERVICE_URL: `http://127.0.0.1:${ports.health}`,
@@ -78,6 +81,7 @@ export async function startStack(options: {
     GATEWAY_URL: gatewayUrl,
     // Only a stack that runs the web app has the aggregator check it (and the gateway route to it).
     ...(options.services.includes('web') ? { WEB_APP_URL: `http://127.0.0.1:${ports.webApp}` } : {}),
+    AUTH_SERVICE_URL: `http://127.0.0.1:${ports.auth}`,
     FETCH_ALLOW_PRIVATE_NETWORKS: '127.0.0.0/8',
     WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
     RATE_LIMIT_POINTS: '100000',
@@ -85,6 +89,7 @@ export async function startStack(options: {
     ...options.env,
   };
   const probe: Record<ServiceName, string> = {
+    auth: `${env.AUTH_SERVICE_URL}/health/live`,
     product: `${env.PRODUCT_SERVICE_URL}/health/live`,
     upload: `${env.UPLOAD_SERVICE_URL}/health/live`,
     'image-worker': `${env.IMAGE_WORKER_URL}/health/live`,
@@ -92,7 +97,7 @@ export async function startStack(options: {
     web: `http://127.0.0.1:${ports.webApp}/health/live`,
     gateway: `http://127.0.0.1:${env.GATEWAY_ADMIN_PORT}/health/live`,
   };
-  const order: ServiceName[] = ['product', 'upload', 'image-worker', 'health', 'web', 'gateway'];
+  const order: ServiceName[] = ['auth', 'product', 'upload', 'image-worker', 'health', 'web', 'gateway'];
   const running = new Map<ServiceName, ServiceProcess>();
   const stop = async () => {
     for (const name of [...running.keys()].reverse()) await running.get(name)?.stop();

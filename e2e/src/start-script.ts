@@ -10,7 +10,7 @@ import { createTestDatabase, createTestVhost, freePort } from '@ipp/platform/tes
 const run = promisify(execFile);
 const startScript = fileURLToPath(new URL('../../scripts/start.mjs', import.meta.url));
 
-export const SERVICE_NAMES = ['product', 'upload', 'image-worker', 'health', 'web', 'gateway'] as const;
+export const SERVICE_NAMES = ['auth', 'product', 'upload', 'image-worker', 'health', 'web', 'gateway'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export async function runStartScript(label: string, extraEnv: Record<string, string> = {}) {
@@ -19,6 +19,7 @@ export async function runStartScript(label: string, extraEnv: Record<string, str
   const vhost = await createTestVhost(label);
   const storage = await mkdtemp(join(tmpdir(), `ipp-${label}-`));
   const ports: Record<ServiceName, number> = {
+    auth: await freePort(),
     product: await freePort(),
     upload: await freePort(),
     'image-worker': await freePort(),
@@ -39,6 +40,8 @@ export async function runStartScript(label: string, extraEnv: Record<string, str
     UPLOAD_PORT: String(ports.upload),
     HEALTH_PORT: String(ports.health),
     WORKER_PORT: String(ports['image-worker']),
+    AUTH_PORT: String(ports.auth),
+    AUTH_SERVICE_URL: `http://127.0.0.1:${ports.auth}`,
     PRODUCT_SERVICE_URL: `http://127.0.0.1:${ports.product}`,
     UPLOAD_SERVICE_URL: `http://127.0.0.1:${ports.upload}`,
     HEALTH_SERVICE_URL: `http://127.0.0.1:${ports.health}`,

@@ -20,6 +20,10 @@ export const gatewayEnv = {
   UPLOAD_SERVICE_URL: httpUrl('http://127.0.0.1:5102'),
   HEALTH_SERVICE_URL: httpUrl('http://127.0.0.1:5103'),
   WEB_APP_URL: httpUrl('http://127.0.0.1:5106'),
+  AUTH_SERVICE_URL: httpUrl('http://127.0.0.1:5105'),
+  /** Unset: `writes` with API_KEYS alone (the simple mode: no auth service), else `off`. */
+  AUTH_MODE: z.enum(['off', 'writes', 'all']).optional(),
+  AUTH_REFRESH_INTERVAL_MS: positiveInt(1000),
   RATE_LIMIT_POINTS: positiveInt(100),
   RATE_LIMIT_DURATION_S: positiveInt(60),
   RATE_LIMIT_UPLOAD_POINTS: positiveInt(10),
@@ -38,5 +42,11 @@ export const gatewayEnv = {
 export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
-  return loadConfig(gatewayEnv, env);
+  const config = loadConfig(gatewayEnv, env);
+  return {
+    ...config,
+    AUTH_MODE: config.AUTH_MODE ?? (config.API_KEYS.length > 0 ? 'writes' : 'off'),
+    /** Keys from the auth service: only when AUTH_MODE asks for keys itself. */
+    managedKeys: config.AUTH_MODE === 'writes' || config.AUTH_MODE === 'all',
+  };
 }

@@ -23,8 +23,15 @@ export function createGatewayMetrics() {
     help: 'Requests counted by the in-memory fallback because the shared rate-limit store failed.',
     registers: [metrics.registry],
   });
+  const keyRefreshes = new Counter({
+    name: 'gateway_api_key_refreshes_total',
+    help: 'Polls of the auth service for API keys, by result (changed, unchanged, failed).',
+    labelNames: ['result'] as const,
+    registers: [metrics.registry],
+  });
   return {
     ...metrics,
+    keysRefreshed: (result: string) => keyRefreshes.inc({ result }),
     refused: (route: string) => refusals.inc({ route }),
     upstreamFailed: (upstream: string, kind: string) => upstreamErrors.inc({ upstream, kind }),
     fellBack: () => fallbacks.inc(),

@@ -143,6 +143,7 @@ describe('the public gateway', () => {
       bytes_in: 5,
       client: '127.0.0.1',
       upstream: 'product',
+      key_id: expect.stringMatching(/^key:[0-9a-f]{16}$/),
     });
     expect(entry?.duration_ms).toEqual(expect.any(Number));
     expect(entry?.bytes_out).toBeGreaterThan(100);
@@ -161,5 +162,63 @@ describe('the public gateway', () => {
     expect(simple.headers['access-control-expose-headers']).toContain('x-request-id');
     const stranger = await send(gateway.port, '/api/products', { headers: { origin: 'https://evil.example' } });
     expect(stranger.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('tells the upload service who the caller is, and never passes on what a client says of itself', async () => {
+    const forged = { 'x-ipp-key-id': 'someone-else', 'x-ipp-visibility': 'all' };
+    const anonymous = JSON.parse((await send(gateway.port, '/api/uploads', { headers: forged })).body);
+    expect(anonymous.headers['x-ipp-visibility']).toBe('own');
+    expect(anonymous.headers['x-ipp-key-id']).toBeUndefined();
+    const keyed = await send(gateway.port, '/api/uploads', {
+      headers: { ...forged, authorization: 'Bearer secret-key-1' },
+    });
+    // A static key has every scope, `admin` included: it sees every upload.
+    expect(JSON.parse(keyed.body).headers).toMatchObject({
+      'x-ipp-key-id': expect.stringMatching(/^key:[0-9a-f]{16}$/),
+      'x-ipp-visibility': 'all',
+    });
+    const product = JSON.parse((await send(gateway.port, '/api/products', { headers: forged })).body);
+    expect(product.headers['x-ipp-key-id']).toBeUndefined();
+    expect(product.headers['x-ipp-visibility']).toBeUndefined();
+  });
+});
+
+describe('the gateway with AUTH_MODE=all', () => {
+  const upstream = startUpstream(echo('any'));
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+
+  beforeAll(async () => {
+    const url = (await upstream).url;
+    gateway = await startGateway({
+      upstreams: { product: url, upload: url, health: url, auth: url },
+      apiKeys: ['secret-key-1'],
+      authMode: 'all',
+    });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await (await upstream).close();
+  });
+
+  it('needs a key on every /api call, and on none of /health and /files', async () => {
+    for (const path of ['/api/products', '/api/uploads', '/api/status/x', '/api/keys']) {
+      const refused = await send(gateway.port, path);
+      expect(refused.status).toBe(401);
+      expect(refused.headers['www-authenticate']).toBe('Bearer realm="api"');
+      expect((await send(gateway.port, path, { headers: { authorization: 'Bearer secret-key-1' } })).status).toBe(200);
+    }
+    for (const path of ['/health', '/health/ready', '/files/uploads/a.jpg']) {
+      expect((await send(gateway.port, path)).status).toBe(200);
+      const badKey = await send(gateway.port, path, { headers: { authorization: 'Bearer wrong' } });
+      expect(badKey.status).toBe(200);
+    }
+  });
+
+  it('refuses an unknown key with 401 problem+json naming the token as invalid', async () => {
+    const refused = await send(gateway.port, '/api/products', { headers: { authorization: 'Bearer wrong' } });
+    expect(refused.status).toBe(401);
+    expect(refused.headers['content-type']).toBe('application/problem+json');
+    expect(refused.headers['www-authenticate']).toBe('Bearer realm="api", error="invalid_token"');
+    expect(JSON.parse(refused.body).detail).toBe('The API key is unknown or revoked');
   });
 });

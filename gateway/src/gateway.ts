@@ -1,12 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { KEY_ID_HEADER, VISIBILITY_HEADER } from '@ipp/contracts';
 import { type Logger, requestIdFrom } from '@ipp/platform';
 import { type ServerSpan, startServerSpan } from '@ipp/platform/telemetry';
+import { type AuthMode, decideAccess } from './access.ts';
 import { createAllowedMethods } from './allowed-methods.ts';
-import { createApiKeyCheck, isWrite } from './api-keys.ts';
 import { type ClientAddress, clientAddress } from './client-address.ts';
 import type { StaticPage } from './docs.ts';
 import { createEventStreams, isEventStream } from './event-streams.ts';
 import type { GatewayMetrics } from './gateway-metrics.ts';
+import { createKeyStore, type KeyStore, type Principal, type Verification } from './key-store.ts';
 import { sendProblem } from './problem.ts';
 import { createUpstream, type ForwardContext, forward } from './proxy.ts';
 import type { Quota, RateLimits } from './rate-limit.ts';
@@ -23,7 +25,12 @@ export type GatewayOptions = {
   metrics: GatewayMetrics;
   rateLimits: RateLimits;
   docs: Record<string, StaticPage>;
+  /** `API_KEYS`, the simple mode's static keys; used when no key store is given. */
   apiKeys?: string[];
+  /** Where keys are verified; by default one holding `apiKeys` only. */
+  keyStore?: KeyStore;
+  /** Default: `writes` when static keys are configured (as before managed keys), else `off`. */
+  authMode?: AuthMode;
   corsOrigins?: string[];
   trustProxyHops?: number;
   maxBodyBytes?: number;
@@ -49,6 +56,15 @@ function firstValue(value: string | string[] | undefined) {
 }
 
 /**
+ * What the upload service is told of the caller (and the client can never say itself): the key's id, which
+ * owns the uploads it makes, and whether it sees every client's uploads (`admin`) or only its own.
+ */
+function identityHeaders(principal: Principal | undefined) {
+  const visibility = principal?.scopes.has('admin') ? 'all' : 'own';
+  return principal ? [KEY_ID_HEADER, principal.id, VISIBILITY_HEADER, visibility] : [VISIBILITY_HEADER, visibility];
+}
+
+/**
  * The public request handler: plain node:http on the hot path (no Web Request conversion), keep-alive
  * upstream pools, one log line and one metrics observation per request.
  */
@@ -60,6 +76,7 @@ export function createGateway(options: GatewayOptions) {
     rateLimits,
     docs,
     apiKeys = [],
+    authMode = apiKeys.length > 0 ? 'writes' : 'off',
     trustProxyHops = 0,
     maxBodyBytes = 1_048_576,
     uploadMaxBytes = 26_214_400,
@@ -71,12 +88,13 @@ export function createGateway(options: GatewayOptions) {
     upload: createUpstream(options.upstreams.upload),
     health: createUpstream(options.upstreams.health),
     ...(options.upstreams.web ? { web: createUpstream(options.upstreams.web) } : {}),
+    auth: createUpstream(options.upstreams.auth),
   } as Partial<Record<UpstreamName, ReturnType<typeof createUpstream>>>;
   // Streams hold their upstream connection for as long as they are open: a pool of their own, unbounded (the
   // per-client limit bounds it), so they never leave the API's requests waiting for a connection.
   const streamUpstream = createUpstream(options.upstreams.upload, null);
   const streams = createEventStreams({ maxPerClient: maxStreamsPerClient });
-  const checkKey = createApiKeyCheck(apiKeys);
+  const keys = options.keyStore ?? createKeyStore({ staticKeys: apiKeys, logger });
   const allowedMethods = createAllowedMethods();
   const record = createRequestRecorder({ logger: requestLogger, metrics });
   const cors = createCors(options.corsOrigins ?? []);
@@ -86,7 +104,7 @@ export function createGateway(options: GatewayOptions) {
     res: ServerResponse,
     route: Route,
     context: ForwardContext,
-    authorized: boolean,
+    key: Verification,
     client: string,
   ) {
     if (route.kind === 'refused') {
@@ -102,11 +120,14 @@ export function createGateway(options: GatewayOptions) {
       sendProblem(res, context, 'method_not_allowed', `${req.method} is not allowed here`, { allow: allow.join(', ') });
       return;
     }
-    if (apiKeys.length > 0 && isWrite(req.method) && !authorized) {
-      sendProblem(res, context, 'unauthorized', 'This request needs Authorization: Bearer <API key>', {
-        'www-authenticate': 'Bearer realm="api"',
-      });
+    const access = decideAccess(authMode, req.method ?? 'GET', route.name, key);
+    if (!access.allowed) {
+      sendProblem(res, context, access.code, access.detail, access.headers);
       return;
+    }
+    if (access.principal) context.keyId = access.principal.id;
+    if (authMode !== 'off' && route.kind === 'proxy' && route.upstream === 'upload') {
+      context.identity = identityHeaders(access.principal);
     }
     if (route.kind === 'docs') {
       const page = docs[route.page];
@@ -188,18 +209,22 @@ export function createGateway(options: GatewayOptions) {
         'http.response.header.x-request-id': [requestId],
         // Which service answered, and how the exchange failed when it did (refused, timeout, reset…).
         ...(route.kind === 'proxy' ? { 'gateway.upstream': route.upstream } : {}),
+        ...(context.keyId ? { 'gateway.key_id': context.keyId } : {}),
         ...(context.failure ? { 'error.type': context.failure } : {}),
       });
     });
     if (cors(req, res, context.headers)) return;
 
-    const keyId = checkKey(req.headers.authorization);
+    const key = keys.verify(req.headers.authorization);
+    const principal = key.kind === 'valid' ? key.principal : undefined;
+    // A verified key is the client: its own budget (of its own size, if it carries one), wherever it comes from.
+    const client = principal?.id ?? address.client;
     // Health is never limited; nor are the web app's static assets, which every page view fetches.
     if (route.kind === 'proxy' && (route.upstream === 'health' || route.name === '/assets/*')) {
-      dispatch(req, res, route, context, keyId !== undefined, keyId ?? address.client);
+      dispatch(req, res, route, context, key, client);
       return;
     }
-    rateLimits.consume(keyId ?? address.client, isUpload(route, req.method)).then(
+    rateLimits.consume(client, isUpload(route, req.method), principal).then(
       (quota) => {
         if (res.destroyed) return;
         addRateLimitHeaders(context.headers, quota);
@@ -210,12 +235,12 @@ export function createGateway(options: GatewayOptions) {
           });
           return;
         }
-        dispatch(req, res, route, context, keyId !== undefined, keyId ?? address.client);
+        dispatch(req, res, route, context, key, client);
       },
       (error: unknown) => {
         // A limiter that fails outright must not take the API down with it.
         logger.error({ err: error, request_id: requestId }, 'rate limiting failed; serving unlimited');
-        dispatch(req, res, route, context, keyId !== undefined, keyId ?? address.client);
+        dispatch(req, res, route, context, key, client);
       },
     );
   }

@@ -5,6 +5,7 @@ import { loadGatewayConfig } from './config.ts';
 import { renderDocs } from './docs.ts';
 import { createGateway } from './gateway.ts';
 import { createGatewayMetrics } from './gateway-metrics.ts';
+import { createKeyStore } from './key-store.ts';
 import { listenPublic } from './public-server.ts';
 import { createRateLimits } from './rate-limit.ts';
 import { createRequestLogger, logDestination } from './request-log.ts';
@@ -33,19 +34,31 @@ async function main() {
     onFallback: metrics.fellBack,
   });
 
+  // The auth service's keys only when AUTH_MODE asks for keys; API_KEYS alone (the simple mode) needs none.
+  const keyStore = createKeyStore({
+    authServiceUrl: config.managedKeys ? config.AUTH_SERVICE_URL : undefined,
+    staticKeys: config.API_KEYS,
+    refreshIntervalMs: config.AUTH_REFRESH_INTERVAL_MS,
+    logger,
+    onRefresh: metrics.keysRefreshed,
+  });
+  keyStore.start();
+
   const gateway = createGateway({
     upstreams: {
       product: config.PRODUCT_SERVICE_URL,
       upload: config.UPLOAD_SERVICE_URL,
       health: config.HEALTH_SERVICE_URL,
       web: config.WEB_APP_URL,
+      auth: config.AUTH_SERVICE_URL,
     },
     logger,
     requestLogger: createRequestLogger({ level: config.LOG_LEVEL, destination }),
     metrics,
     rateLimits,
     docs: await renderDocs(version),
-    apiKeys: config.API_KEYS,
+    keyStore,
+    authMode: config.AUTH_MODE,
     corsOrigins: config.CORS_ORIGINS,
     trustProxyHops: config.TRUST_PROXY_HOPS,
     maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
@@ -59,7 +72,7 @@ async function main() {
     requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
   });
   const admin = await listen({
-    fetch: createAdminApp({ version, metrics, rateLimits }).fetch,
+    fetch: createAdminApp({ version, metrics, rateLimits, keyStore }).fetch,
     port: config.GATEWAY_ADMIN_PORT,
     requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
   });
@@ -68,10 +81,18 @@ async function main() {
       port: publicServer.port,
       admin_port: admin.port,
       rate_limit_store: config.RATE_LIMIT_STORE,
+      auth_mode: config.AUTH_MODE,
       api_keys: config.API_KEYS.length,
     },
     'gateway listening',
   );
+  if (config.AUTH_MODE === 'off') {
+    logger.warn(
+      { auth_mode: 'off' },
+      'AUTH_MODE=off: every API call is open to anyone who can reach this gateway, and uploads are not kept ' +
+        'apart by key; set AUTH_MODE=writes or all (docs/ARCHITECTURE.md, Access) anywhere but a local run',
+    );
+  }
 
   handleShutdown({
     logger,
@@ -83,6 +104,7 @@ async function main() {
       { name: 'admin server', close: () => admin.close(1000) },
       { name: 'upstream connections', close: () => gateway.close() },
       { name: 'rate-limit store', close: () => rateLimits.close() },
+      { name: 'key refresh', close: async () => keyStore.stop() },
     ],
   });
 }

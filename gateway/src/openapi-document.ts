@@ -10,7 +10,9 @@ export function buildOpenApiDocument(options: { version: string; serverUrl?: str
   registry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',
     scheme: 'bearer',
-    description: 'An API key. Required on writes only when the platform is configured with API_KEYS.',
+    description:
+      'An API key (`ipp_…`, made through `/api/keys`, or one of API_KEYS). Which operations need one depends on ' +
+      'AUTH_MODE; each operation names the scope it needs.',
   });
   for (const route of publicRoutes) registry.registerPath(route);
   registry.registerWebhook(uploadCompletedWebhook);

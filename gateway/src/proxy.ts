@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough } from 'node:stream';
+import { KEY_ID_HEADER, VISIBILITY_HEADER } from '@ipp/contracts';
 import { PROPAGATION_HEADER, type TraceContext, traceContextHeaders } from '@ipp/platform/telemetry';
 import { type Dispatcher, Pool } from 'undici';
 import { sendProblem } from './problem.ts';
@@ -21,6 +22,9 @@ const NOT_FORWARDED = new Set([
   'x-forwarded-proto',
   'x-forwarded-host',
   'x-request-id',
+  // Who the caller is comes from the gateway alone, never from a client.
+  KEY_ID_HEADER,
+  VISIBILITY_HEADER,
 ]);
 const NOT_RETURNED = new Set([
   'connection',
@@ -44,6 +48,10 @@ export type ForwardContext = {
   bytes: { in: number; out: number };
   /** The trace context passed upstream: the gateway's server span, kept or not (unset without one). */
   trace?: TraceContext;
+  /** The id of the verified key (never the key), for the log, the span and the upstream. */
+  keyId?: string;
+  /** Headers naming the caller to the upstream (name, value, …): its key id and what it may see. */
+  identity?: string[];
   /** Why the exchange failed, for the log and metrics; unset when it did not. */
   failure?: 'refused' | 'timeout' | 'aborted' | 'too_large' | 'reset';
   /** Set by `forward` for an event stream: ends it cleanly (upstream cancelled, response ended), at shutdown. */
@@ -94,6 +102,7 @@ function forwardHeaders(req: IncomingMessage, upstream: Upstream, context: Forwa
   );
   if (req.headers.host) headers.push('x-forwarded-host', req.headers.host);
   headers.push('x-request-id', context.requestId);
+  if (context.identity) headers.push(...context.identity);
   return headers;
 }
 

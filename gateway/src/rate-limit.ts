@@ -12,9 +12,11 @@ import { migrations } from './migrations/index.ts';
 
 export type RateLimitStore = 'memory' | 'redis' | 'postgres';
 export type Quota = { allowed: boolean; limit: number; remaining: number; resetSeconds: number };
+/** A key's own budgets; an absent one is the gateway's default. */
+export type OwnLimits = { points?: number; uploadPoints?: number };
 export type RateLimits = {
   /** Takes one point from the client's general budget and, for an upload, from its upload budget. */
-  consume: (client: string, upload: boolean) => Promise<Quota>;
+  consume: (client: string, upload: boolean, own?: OwnLimits) => Promise<Quota>;
   /** Resolves when the store answers; rejects when it does not (requests then count on the fallback). */
   check: () => Promise<void>;
   close: () => Promise<void>;
@@ -65,14 +67,14 @@ export function createRateLimits(options: RateLimitOptions): RateLimits {
     lastWarning = now;
     logger.warn({ store }, 'rate-limit store failed; counting in memory until it is back');
   };
-  const budget = (name: string, limit: number) => {
-    const fallback = new FallbackLimiter({ points: limit, duration: durationS });
-    fallback.notify = notify;
-    return { name, limit, fallback, keyPrefix: `gateway:${name}` };
+  const fallback = (limit: number) => {
+    const limiter = new FallbackLimiter({ points: limit, duration: durationS });
+    limiter.notify = notify;
+    return limiter;
   };
-  const budgets = [budget('general', points), budget('upload', uploadPoints)] as const;
 
-  let limiters: RateLimiterAbstract[];
+  // One limiter per budget and size: the defaults, and the sizes keys bring of their own (made on first use).
+  let make: (name: string, limit: number) => RateLimiterAbstract;
   let check: () => Promise<void>;
   let close: () => Promise<void>;
 
@@ -83,16 +85,14 @@ export function createRateLimits(options: RateLimitOptions): RateLimits {
       retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
     });
     client.on('error', () => notify());
-    limiters = budgets.map(
-      (entry) =>
-        new RateLimiterRedis({
-          storeClient: client,
-          points: entry.limit,
-          duration: durationS,
-          keyPrefix: entry.keyPrefix,
-          insuranceLimiter: entry.fallback,
-        }),
-    );
+    make = (name, limit) =>
+      new RateLimiterRedis({
+        storeClient: client,
+        points: limit,
+        duration: durationS,
+        keyPrefix: keyPrefixOf(name, limit, name === 'general' ? points : uploadPoints),
+        insuranceLimiter: fallback(limit),
+      });
     check = async () => void (await client.ping());
     close = async () => void client.disconnect();
   } else if (store === 'postgres') {
@@ -103,7 +103,13 @@ export function createRateLimits(options: RateLimitOptions): RateLimits {
       timeoutMs: 2000,
       onError: () => notify(),
     });
-    limiters = createPostgresLimiters(pool, budgets, durationS);
+    make = (name, limit) =>
+      createPostgresLimiter(
+        pool,
+        { limit, keyPrefix: keyPrefixOf(name, limit, name === 'general' ? points : uploadPoints) },
+        fallback(limit),
+        durationS,
+      );
     const table = migrateInBackground(options.databaseUrl ?? '', logger);
     check = async () => {
       await pool.query('SELECT 1 FROM gateway.rate_limits LIMIT 1');
@@ -113,42 +119,59 @@ export function createRateLimits(options: RateLimitOptions): RateLimits {
       await pool.end();
     };
   } else {
-    limiters = budgets.map((entry) => new RateLimiterMemory({ points: entry.limit, duration: durationS }));
+    make = (_name, limit) => new RateLimiterMemory({ points: limit, duration: durationS });
     check = async () => undefined;
     close = async () => undefined;
   }
 
-  const [general, upload] = limiters as [RateLimiterAbstract, RateLimiterAbstract];
+  const limiters = { general: new Map<number, RateLimiterAbstract>(), upload: new Map<number, RateLimiterAbstract>() };
+  const limiterOf = (name: 'general' | 'upload', limit: number) => {
+    let limiter = limiters[name].get(limit);
+    if (!limiter) {
+      limiter = make(name, limit);
+      limiters[name].set(limit, limiter);
+    }
+    return limiter;
+  };
+  limiterOf('general', points);
+  limiterOf('upload', uploadPoints);
+
   return {
-    consume: async (client, isUpload) => {
-      const quota = await take(general, points, client);
-      return quota.allowed && isUpload ? take(upload, uploadPoints, client) : quota;
+    consume: async (client, isUpload, own) => {
+      const general = own?.points ?? points;
+      const quota = await take(limiterOf('general', general), general, client);
+      if (!quota.allowed || !isUpload) return quota;
+      const upload = own?.uploadPoints ?? uploadPoints;
+      return take(limiterOf('upload', upload), upload, client);
     },
     check,
     close,
   };
 }
 
-/** Both budgets share one table in the gateway's own schema, created by its migration. */
-function createPostgresLimiters(
+/** The default budgets keep their names (counters survive an upgrade); a key's own size gets its own. */
+function keyPrefixOf(name: string, limit: number, defaultLimit: number) {
+  return limit === defaultLimit ? `gateway:${name}` : `gateway:${name}:${limit}`;
+}
+
+/** Every budget shares one table in the gateway's own schema, created by its migration. */
+function createPostgresLimiter(
   pool: Pool,
-  budgets: readonly { limit: number; keyPrefix: string; fallback: RateLimiterMemory }[],
+  budget: { limit: number; keyPrefix: string },
+  insuranceLimiter: RateLimiterMemory,
   durationS: number,
 ) {
-  return budgets.map(
-    (entry) =>
-      new RateLimiterPostgres({
-        storeClient: pool,
-        storeType: 'pool',
-        schemaName: 'gateway',
-        tableName: 'rate_limits',
-        tableCreated: true,
-        points: entry.limit,
-        duration: durationS,
-        keyPrefix: entry.keyPrefix,
-        insuranceLimiter: entry.fallback,
-      }),
-  );
+  return new RateLimiterPostgres({
+    storeClient: pool,
+    storeType: 'pool',
+    schemaName: 'gateway',
+    tableName: 'rate_limits',
+    tableCreated: true,
+    points: budget.limit,
+    duration: durationS,
+    keyPrefix: budget.keyPrefix,
+    insuranceLimiter,
+  });
 }
 
 /**

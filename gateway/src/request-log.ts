@@ -72,6 +72,8 @@ export function createRequestRecorder(options: { logger: Logger; metrics: Gatewa
         bytes_out: context.bytes.out,
         client,
         upstream,
+        // The verified key's id, never the key.
+        ...(context.keyId ? { key_id: context.keyId } : {}),
         ...(context.failure ? { failure: context.failure } : {}),
         ...trace,
       },

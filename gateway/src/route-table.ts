@@ -1,5 +1,5 @@
 /** Where a public path goes: one of the upstream services, the gateway's own pages, or nowhere. */
-export type UpstreamName = 'product' | 'upload' | 'health' | 'web';
+export type UpstreamName = 'product' | 'upload' | 'health' | 'web' | 'auth';
 export type Route =
   | { kind: 'proxy'; upstream: UpstreamName; name: string }
   | { kind: 'docs'; name: string; page: string }
@@ -12,6 +12,7 @@ const TABLE: { path: string; match: 'exact' | 'below' | 'tree'; upstream: Upstre
   { path: '/api/uploads', match: 'tree', upstream: 'upload' },
   { path: '/api/status', match: 'below', upstream: 'upload' },
   { path: '/files', match: 'below', upstream: 'upload' },
+  { path: '/api/keys', match: 'tree', upstream: 'auth' },
   { path: '/health', match: 'tree', upstream: 'health' },
   // The web app's pages and their assets (services/web).
   { path: '/', match: 'exact', upstream: 'web' },

@@ -1,4 +1,5 @@
 import type { RouteConfig } from '@hono/zod-openapi';
+import { requiredScope } from '../keys.ts';
 import { type ErrorCode, errorStatus, PROBLEM_CONTENT_TYPE, ProblemSchema, problemType } from '../problem.ts';
 import { errorExplanation } from '../problem-explanations.ts';
 import type { z } from '../zod.ts';
@@ -66,16 +67,19 @@ export type GatewayPolicy = {
 
 /**
  * Adds what the gateway does to an operation it serves: `X-Request-Id` (and the `RateLimit-*` budget) on
- * every response; 429 when limited; optional bearer auth and 401 on writes (API keys are optional); 413 and
- * 408 when the operation takes a body; 500, 502 and 504 when a service answers it.
+ * every response; 429 when limited; bearer auth with 401 and 403 where the operation needs a scope (writes
+ * always, reads with AUTH_MODE=all; the keys API always); 413 and 408 when the operation takes a body; 500,
+ * 502 and 504 when a service answers it.
  */
 export function throughGateway<R extends RouteConfig>(route: R, policy: GatewayPolicy): R {
   const { rateLimit, proxied = true } = policy;
+  const scope = requiredScope(route.method, route.path);
   const write = WRITES.has(route.method);
   const responses: RouteConfig['responses'] = {
     ...route.responses,
     ...(rateLimit ? problemOf('rate_limited', { ...header.retryAfter, ...header.rateLimit(true) }) : {}),
-    ...(write ? problemOf('unauthorized', { 'WWW-Authenticate': text('`Bearer realm="api"`.') }) : {}),
+    ...(scope ? problemOf('unauthorized', { 'WWW-Authenticate': text('`Bearer realm="api"`.') }) : {}),
+    ...(scope ? { 403: problem('forbidden', `The key lacks the scope \`${scope}\`; \`detail\` names it.`) } : {}),
     ...(route.request?.body ? { ...problemOf('payload_too_large'), ...requestTimeout } : {}),
     ...(proxied ? { ...problemOf('internal'), ...problemOf('bad_gateway'), ...problemOf('gateway_timeout') } : {}),
   };
@@ -84,5 +88,12 @@ export function throughGateway<R extends RouteConfig>(route: R, policy: GatewayP
     if ('$ref' in response) continue;
     responses[status] = { ...response, headers: { ...common, ...(response.headers as Headers | undefined) } };
   }
-  return { ...route, ...(write ? { security: [{}, { apiKey: [] }] } : {}), responses };
+  if (!scope) return { ...route, responses };
+  const needs =
+    scope === 'admin'
+      ? ' Needs a key with the scope `admin`.'
+      : ` Needs a key with the scope \`${scope}\` when AUTH_MODE is \`all\`${write ? ' or `writes`' : ''}.`;
+  // The key is optional where AUTH_MODE decides; the keys API always needs one.
+  const security = scope === 'admin' ? [{ apiKey: [] }] : [{}, { apiKey: [] }];
+  return { ...route, description: `${route.description ?? ''}${needs}`, security, responses };
 }

@@ -59,7 +59,7 @@ export async function startGateway(options: TestGatewayOptions = {}) {
   const gateway = createGateway({
     docs: {},
     ...gatewayOptions,
-    upstreams: { product: unused, upload: unused, health: unused, ...gatewayOptions.upstreams },
+    upstreams: { product: unused, upload: unused, health: unused, auth: unused, ...gatewayOptions.upstreams },
     logger,
     metrics,
     rateLimits,

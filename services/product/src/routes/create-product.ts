@@ -1,6 +1,6 @@
 import { createProductRoute } from '@ipp/contracts/routes';
+import { requireJsonBody } from '@ipp/platform/json-body';
 import { createProduct } from '../products/products.ts';
-import { requireJsonBody } from './json-body.ts';
 import type { ProductRouter } from './router.ts';
 
 /** POST /api/products → 201 with a Location header. */

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { EnsuredProductsSchema, EnsureProductsSchema } from '@ipp/contracts';
+import { requireJsonBody } from '@ipp/platform/json-body';
 import { ensureProducts } from '../products/products.ts';
-import { requireJsonBody } from './json-body.ts';
 import type { ProductRouter } from './router.ts';
 
 // Internal: the gateway never forwards /internal/*, so the route stays out of the public document.

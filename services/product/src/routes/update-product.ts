@@ -1,6 +1,6 @@
 import { updateProductRoute } from '@ipp/contracts/routes';
+import { requireJsonBody } from '@ipp/platform/json-body';
 import { updateProduct } from '../products/products.ts';
-import { requireJsonBody } from './json-body.ts';
 import type { ProductRouter } from './router.ts';
 
 /** PUT /api/products/{id}: the fields present replace the stored ones. */

@@ -1,5 +1,5 @@
-import { AppError } from '@ipp/platform';
 import type { MiddlewareHandler } from 'hono';
+import { AppError } from './errors.ts';
 
 /**
  * Runs before a route's body validation: a body that is not JSON by its content type is a 415, one that
