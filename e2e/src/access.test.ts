@@ -163,6 +163,51 @@ describe('API keys through the gateway', () => {
     await within(5000, async () => (await api('GET', '/api/keys', key)).status === 200);
   });
 
+  it('one key cannot see or delete another key’s upload (404, never 403); admin sees every upload', async () => {
+    const [alice, bob] = await Promise.all([
+      mint({ name: 'alice', scopes: ['uploads:read', 'uploads:write'] }),
+      mint({ name: 'bob', scopes: ['uploads:read', 'uploads:write'] }),
+    ]);
+    await within(5000, async () => (await api('GET', '/api/uploads', bob.key)).status === 200);
+    const form = new FormData();
+    const csv = 'Serial Number,Product Name,Input Image Urls\r\nOWN-1,Desk,https://img.test/own.jpg\r\n';
+    form.set('file', new Blob([csv], { type: 'text/csv' }), 'products.csv');
+    const uploaded = await fetch(`${stack.gatewayUrl}/api/upload`, {
+      method: 'POST',
+      body: form,
+      // A client's own say about who it is never reaches the upload service.
+      headers: { authorization: `Bearer ${alice.key}`, 'x-ipp-key-id': bob.id },
+    });
+    expect(uploaded.status).toBe(202);
+    const requestId = (await bodyOf(uploaded)).request_id;
+    const ids = async (key: string, extra: Record<string, string> = {}) => {
+      const response = await fetch(`${stack.gatewayUrl}/api/uploads?per_page=100`, {
+        headers: { authorization: `Bearer ${key}`, ...extra },
+      });
+      return (await bodyOf(response)).items.map((item: { request_id: string }) => item.request_id);
+    };
+
+    expect(await ids(alice.key)).toEqual([requestId]);
+    expect(await ids(bob.key)).toEqual([]);
+    expect(await ids(bob.key, { 'x-ipp-visibility': 'all' })).toEqual([]);
+    expect(await ids(BOOTSTRAP)).toContain(requestId);
+    for (const path of [
+      `/api/status/${requestId}`,
+      `/api/uploads/${requestId}`,
+      `/api/uploads/${requestId}/output.csv`,
+    ]) {
+      const refused = await api('GET', path, bob.key);
+      expect([path, refused.status]).toEqual([path, 404]);
+    }
+    expect((await api('DELETE', `/api/uploads/${requestId}`, bob.key)).status).toBe(404);
+    expect((await api('GET', `/api/status/${requestId}`, alice.key)).status).toBe(200);
+    expect((await api('GET', `/api/status/${requestId}`, BOOTSTRAP)).status).toBe(200);
+    // The owner reaches it: still processing (no worker here), so 409 where bob got 404.
+    expect((await api('DELETE', `/api/uploads/${requestId}`, alice.key)).status).toBe(409);
+    // With AUTH_MODE=writes, reads without a key see only uploads made without one.
+    expect((await bodyOf(await call(extra.writes.url, 'GET', '/api/uploads'))).items).toEqual([]);
+  });
+
   it('AUTH_MODE=writes: reads open, writes need a key with the scope', async () => {
     const base = extra.writes.url;
     expect((await call(base, 'GET', '/api/products')).status).toBe(200);

@@ -23,6 +23,7 @@ describe('the public gateway', () => {
       },
       docs: await renderDocs('1.2.3'),
       apiKeys: ['secret-key-1'],
+      uploadsOwned: true,
       corsOrigins: ['https://app.example'],
     });
   });

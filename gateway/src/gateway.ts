@@ -31,6 +31,8 @@ export type GatewayOptions = {
   keyStore?: KeyStore;
   /** Default: `writes` when static keys are configured (as before managed keys), else `off`. */
   authMode?: AuthMode;
+  /** Uploads belong to the key that made them (AUTH_MODE set to writes or all); not in the simple mode. */
+  uploadsOwned?: boolean;
   corsOrigins?: string[];
   trustProxyHops?: number;
   maxBodyBytes?: number;
@@ -77,6 +79,7 @@ export function createGateway(options: GatewayOptions) {
     docs,
     apiKeys = [],
     authMode = apiKeys.length > 0 ? 'writes' : 'off',
+    uploadsOwned = false,
     trustProxyHops = 0,
     maxBodyBytes = 1_048_576,
     uploadMaxBytes = 26_214_400,
@@ -126,7 +129,7 @@ export function createGateway(options: GatewayOptions) {
       return;
     }
     if (access.principal) context.keyId = access.principal.id;
-    if (authMode !== 'off' && route.kind === 'proxy' && route.upstream === 'upload') {
+    if (uploadsOwned && route.kind === 'proxy' && route.upstream === 'upload') {
       context.identity = identityHeaders(access.principal);
     }
     if (route.kind === 'docs') {

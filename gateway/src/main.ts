@@ -59,6 +59,7 @@ async function main() {
     docs: await renderDocs(version),
     keyStore,
     authMode: config.AUTH_MODE,
+    uploadsOwned: config.managedKeys,
     corsOrigins: config.CORS_ORIGINS,
     trustProxyHops: config.TRUST_PROXY_HOPS,
     maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,

@@ -41,7 +41,8 @@ const conditional = z.object({
 });
 const description =
   'Stored bytes are immutable: answers carry an `ETag` and a year-long cache lifetime; `If-None-Match` with the ' +
-  'current ETag answers 304, and one `Range` is served as 206.';
+  'current ETag answers 304, and one `Range` is served as 206. File URLs are capability URLs: their keys are ' +
+  'random and unguessable, and they need no API key in any AUTH_MODE, so whoever holds one can read the file.';
 
 export const getUploadedFileRoute = throughGateway(
   createRoute({

@@ -150,7 +150,9 @@ export const listUploadsRoute = throughGateway(
     operationId: 'listUploads',
     tags: ['uploads'],
     summary: 'List upload requests',
-    description: 'A page of upload requests, newest first, without their items.',
+    description:
+      'A page of upload requests, newest first, without their items. With AUTH_MODE on, only the caller’s key’s ' +
+      'own (an `admin` key sees every client’s); another key’s request is 404 on every operation.',
     request: { query: PageQuerySchema },
     responses: {
       200: json('A page of requests.', UploadListSchema),

@@ -26,12 +26,20 @@ function replayOf(record: IdempotencyRecord, bodyHash: string): Accepted {
 }
 
 /**
- * Accepts a checked upload: makes sure its products exist, then writes the request, its items and their
- * jobs in one transaction (the outbox relay publishes them). The same Idempotency-Key with the same body
- * returns the first request; with a different body it is a conflict.
+ * Accepts a checked upload for its owner (the caller's key; null without one): makes sure its products exist,
+ * then writes the request, its items and their jobs in one transaction (the outbox relay publishes them). The
+ * same Idempotency-Key from the same owner with the same body returns the first request; with a different
+ * body it is a conflict. Owners never meet through their keys: each has its own Idempotency-Keys.
  */
-export async function acceptUpload(dependencies: IngestDependencies, plan: IngestPlan, idempotencyKey?: string) {
+export async function acceptUpload(
+  dependencies: IngestDependencies,
+  plan: IngestPlan,
+  owner: string | null,
+  clientKey?: string,
+) {
   const { pool, products } = dependencies;
+  // A key is visible ASCII without spaces, so the owner and a space before it cannot be forged.
+  const idempotencyKey = clientKey && owner ? `${owner} ${clientKey}` : clientKey;
   if (idempotencyKey) {
     const existing = await findIdempotencyKey(pool, idempotencyKey);
     if (existing) return replayOf(existing, plan.bodyHash);
@@ -55,6 +63,7 @@ export async function acceptUpload(dependencies: IngestDependencies, plan: Inges
     },
     items: plan.items.map((item) => ({ ...item, id: crypto.randomUUID() })),
     webhookId: options.webhook_url ? crypto.randomUUID() : null,
+    ownerKeyId: owner,
   };
   try {
     await transaction(pool, async (client) => {

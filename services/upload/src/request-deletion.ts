@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EXCHANGES, ROUTING_KEYS, type UploadDeleted, UploadDeletedSchema } from '@ipp/contracts';
 import { csvKey, type ObjectStorage, outputsPrefix } from '@ipp/platform/storage';
+import { type Caller, ownerCondition } from './caller.ts';
 import { type Pool, type Queryable, transaction } from './database.ts';
 import { isFinal } from './status-repository.ts';
 import { writeOutbox } from './upload-repository.ts';
@@ -17,11 +18,18 @@ export type DeleteOutcome = 'deleted' | 'not_found' | 'unfinished';
  *    then its rows. Each part is idempotent; a step cut short is finished by a retry of the DELETE or by the
  *    deletion sweep, which claims a request whose mark is older than a lease.
  */
-export async function deleteRequest(options: { pool: Pool; storage: ObjectStorage }, requestId: string) {
+export async function deleteRequest(
+  options: { pool: Pool; storage: ObjectStorage },
+  requestId: string,
+  caller: Caller,
+) {
+  // Another key's request is not found, as it is for every reader (404, never 403).
+  const owned = ownerCondition(caller, 2);
   const marked = await transaction(options.pool, async (client) => {
     const { rows } = await client.query<{ status: Parameters<typeof isFinal>[0]; deleting: boolean }>(
-      'SELECT status, deleting_since IS NOT NULL AS deleting FROM upload.requests WHERE id = $1 FOR UPDATE',
-      [requestId],
+      `SELECT status, deleting_since IS NOT NULL AS deleting FROM upload.requests request
+       WHERE id = $1 AND ${owned.sql} FOR UPDATE`,
+      [requestId, ...owned.params],
     );
     const request = rows[0];
     if (!request) return 'not_found';

@@ -1,4 +1,5 @@
 import type { RequestStatus, UploadItem, UploadStatus, UploadSummary } from '@ipp/contracts';
+import { type Caller, ownerCondition } from './caller.ts';
 import type { Queryable } from './database.ts';
 
 type RequestRow = {
@@ -60,10 +61,11 @@ export async function findItems(db: Queryable, requestId: string): Promise<Uploa
   return rows.map((row) => ({ ...row, input_bytes: bytes(row.input_bytes), output_bytes: bytes(row.output_bytes) }));
 }
 
-export async function findSummary(db: Queryable, requestId: string, publicBaseUrl: string) {
+export async function findSummary(db: Queryable, requestId: string, publicBaseUrl: string, caller: Caller) {
+  const visible = ownerCondition(caller, 2);
   const { rows } = await db.query<RequestRow>(
-    `SELECT ${REQUEST_COLUMNS} FROM ${REQUEST_FROM} WHERE request.id = $1 AND ${VISIBLE}`,
-    [requestId],
+    `SELECT ${REQUEST_COLUMNS} FROM ${REQUEST_FROM} WHERE request.id = $1 AND ${VISIBLE} AND ${visible.sql}`,
+    [requestId, ...visible.params],
   );
   return rows[0] && summaryOf(rows[0], publicBaseUrl);
 }
@@ -72,18 +74,30 @@ export async function findStatus(
   db: Queryable,
   requestId: string,
   publicBaseUrl: string,
+  caller: Caller,
 ): Promise<UploadStatus | undefined> {
-  const summary = await findSummary(db, requestId, publicBaseUrl);
+  const summary = await findSummary(db, requestId, publicBaseUrl, caller);
   return summary && { ...summary, items: await findItems(db, requestId) };
 }
 
-export async function listSummaries(db: Queryable, page: number, perPage: number, publicBaseUrl: string) {
+export async function listSummaries(
+  db: Queryable,
+  page: number,
+  perPage: number,
+  publicBaseUrl: string,
+  caller: Caller,
+) {
+  const visible = ownerCondition(caller, 3);
   const [list, count] = await Promise.all([
     db.query<RequestRow>(
-      `SELECT ${REQUEST_COLUMNS} FROM ${REQUEST_FROM} WHERE ${VISIBLE} ORDER BY request.created_at DESC, request.id DESC LIMIT $1 OFFSET $2`,
-      [perPage, (page - 1) * perPage],
+      `SELECT ${REQUEST_COLUMNS} FROM ${REQUEST_FROM} WHERE ${VISIBLE} AND ${visible.sql}
+       ORDER BY request.created_at DESC, request.id DESC LIMIT $1 OFFSET $2`,
+      [perPage, (page - 1) * perPage, ...visible.params],
     ),
-    db.query<{ total: number }>(`SELECT count(*)::int AS total FROM upload.requests request WHERE ${VISIBLE}`),
+    db.query<{ total: number }>(
+      `SELECT count(*)::int AS total FROM upload.requests request WHERE ${VISIBLE} AND ${ownerCondition(caller, 1).sql}`,
+      visible.params,
+    ),
   ]);
   return { items: list.rows.map((row) => summaryOf(row, publicBaseUrl)), total: count.rows[0]?.total ?? 0 };
 }

@@ -20,6 +20,8 @@ export type NewRequest = {
   options: JobOptions & { webhook_url: string | null };
   items: NewItem[];
   webhookId: string | null;
+  /** The key that made the upload (the gateway's key id); null without one. */
+  ownerKeyId: string | null;
 };
 
 /** The current W3C trace context, stored with each job so the trace continues when the relay publishes it. */
@@ -42,12 +44,10 @@ const ITEMS_BY_ID_SQL = itemsForJobsSql('item.id = ANY($1::uuid[])');
 /** Writes the request, its items and its pending webhook (in the caller's transaction). */
 export async function insertRequest(client: Queryable, request: NewRequest) {
   const { webhook_url } = request.options;
-  await client.query('INSERT INTO upload.requests (id, kind, total, options) VALUES ($1, $2, $3, $4)', [
-    request.id,
-    request.kind,
-    request.items.length,
-    request.options,
-  ]);
+  await client.query(
+    'INSERT INTO upload.requests (id, kind, total, options, owner_key_id) VALUES ($1, $2, $3, $4, $5)',
+    [request.id, request.kind, request.items.length, request.options, request.ownerKeyId],
+  );
   const rows = request.items.map(({ source, ...item }) => ({
     ...item,
     source_key: source.kind === 'file' ? source.key : null,

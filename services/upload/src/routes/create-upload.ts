@@ -5,6 +5,7 @@ import { createUploadRoute } from '@ipp/contracts/routes';
 import { type AppEnv, AppError, validationError } from '@ipp/platform';
 import { BlockedAddressError, checkUrl, type NetworkPolicy } from '@ipp/platform/ssrf-guard';
 import { fileUrl, type ObjectStorage } from '@ipp/platform/storage';
+import { callerOf } from '../caller.ts';
 import { parseProductCsv } from '../csv-parser.ts';
 import { sniffImage } from '../image-sniff.ts';
 import { acceptUpload, type IngestDependencies, type IngestPlan } from '../ingest.ts';
@@ -90,7 +91,8 @@ export function mountCreateUpload(api: OpenAPIHono<AppEnv>, options: UploadRoute
       else if (form.images.length) plan = imagesPlan(form, parsedOptions.data, options.publicBaseUrl);
       else throw new AppError('validation_failed', 'The upload needs a CSV in "file" or image files in "images"');
 
-      const accepted = await acceptUpload(options, plan, idempotencyKey);
+      const owner = callerOf((name) => c.req.header(name)).keyId;
+      const accepted = await acceptUpload(options, plan, owner, idempotencyKey);
       if (accepted.replayed) await discardImages(form, options.storage);
       const body: UploadAccepted = {
         request_id: accepted.request_id,

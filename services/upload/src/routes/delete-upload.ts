@@ -2,6 +2,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { deleteUploadRoute } from '@ipp/contracts/routes';
 import { type AppEnv, AppError, isDatabaseUnavailable } from '@ipp/platform';
 import type { ObjectStorage } from '@ipp/platform/storage';
+import { callerOf } from '../caller.ts';
 import type { Pool } from '../database.ts';
 import { deleteRequest } from '../request-deletion.ts';
 
@@ -9,7 +10,8 @@ import { deleteRequest } from '../request-deletion.ts';
 export function mountDeleteUpload(api: OpenAPIHono<AppEnv>, options: { pool: Pool; storage: ObjectStorage }) {
   api.openapi(deleteUploadRoute, async (c) => {
     const requestId = c.req.valid('param').request_id;
-    const outcome = await deleteRequest(options, requestId).catch((error: unknown) => {
+    const caller = callerOf((name) => c.req.header(name));
+    const outcome = await deleteRequest(options, requestId, caller).catch((error: unknown) => {
       if (error instanceof AppError || isDatabaseUnavailable(error)) throw error;
       // The request is marked and hidden already; the sweep (or a retry) removes what is left.
       c.get('log').warn({ err: error, request_id: requestId }, 'upload request deletion unfinished');

@@ -3,6 +3,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { getOutputCsvRoute } from '@ipp/contracts/routes';
 import { type AppEnv, AppError } from '@ipp/platform';
 import { csvKey, type ObjectStorage } from '@ipp/platform/storage';
+import { callerOf } from '../caller.ts';
 import type { Pool } from '../database.ts';
 import { writeOutputCsv } from '../output-csv.ts';
 import { findSummary, isFinal } from '../status-repository.ts';
@@ -15,7 +16,12 @@ export function mountGetOutputCsv(
   const { pool, storage, publicBaseUrl } = options;
   api.openapi(getOutputCsvRoute, async (c) => {
     const requestId = c.req.valid('param').request_id;
-    const summary = await findSummary(pool, requestId, publicBaseUrl);
+    const summary = await findSummary(
+      pool,
+      requestId,
+      publicBaseUrl,
+      callerOf((name) => c.req.header(name)),
+    );
     if (!summary) throw new AppError('not_found', `No upload request ${requestId}`);
     if (!isFinal(summary.status)) {
       throw new AppError('conflict', `Request ${requestId} is still ${summary.status}; the output CSV is not ready`);
