@@ -195,6 +195,7 @@ describe('API keys through the gateway', () => {
       `/api/status/${requestId}`,
       `/api/uploads/${requestId}`,
       `/api/uploads/${requestId}/output.csv`,
+      `/api/uploads/${requestId}/events`,
     ]) {
       const refused = await api('GET', path, bob.key);
       expect([path, refused.status]).toEqual([path, 404]);

@@ -7,6 +7,9 @@ import { KEY_ID_HEADER, VISIBILITY_HEADER } from '@ipp/contracts';
  */
 export type Caller = { keyId: string | null; seesAll: boolean };
 
+/** For reads after the caller's ownership is settled (the event feed of a stream already allowed). */
+export const EVERY_CALLER: Caller = { keyId: null, seesAll: true };
+
 export function callerOf(header: (name: string) => string | undefined): Caller {
   return { keyId: header(KEY_ID_HEADER) ?? null, seesAll: header(VISIBILITY_HEADER) !== 'own' };
 }

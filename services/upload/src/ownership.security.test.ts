@@ -54,9 +54,12 @@ describe('uploads belong to the key that made them', () => {
     expect((await listed({})).length).toBe(3);
   });
 
-  it('answers 404, not 403, for another key’s status and output CSV', async () => {
+  it('answers 404, not 403, for another key’s status, events and output CSV', async () => {
     const other = ids['key-b'];
-    for (const path of [`/api/status/${other}`, `/api/uploads/${other}`, `/api/uploads/${other}/output.csv`]) {
+    const paths = ['/api/status/', '/api/uploads/', '/api/uploads/{}/output.csv', '/api/uploads/{}/events'].map(
+      (path) => (path.includes('{}') ? path.replace('{}', other ?? '') : `${path}${other}`),
+    );
+    for (const path of paths) {
       const refused = await get(path, as('key-a'));
       expect(refused.status).toBe(404);
       expect(JSON.parse(refused.body).detail).toBe(`No upload request ${other}`);

@@ -1,5 +1,6 @@
 import type { UploadEvent } from '@ipp/contracts';
 import type { Logger } from '@ipp/platform';
+import { EVERY_CALLER } from './caller.ts';
 import type { ChangeListener } from './change-listener.ts';
 import type { Pool } from './database.ts';
 import { type Changes, findChanges, findStatus, isFinal } from './status-repository.ts';
@@ -59,7 +60,8 @@ export function followUpload(options: {
   });
 
   async function sendDone(version: number) {
-    const status = await findStatus(pool, requestId, publicBaseUrl);
+    // The route checked the caller's ownership before the stream began.
+    const status = await findStatus(pool, requestId, publicBaseUrl, EVERY_CALLER);
     if (status) await send({ event: 'done', id: version, data: status });
     stop();
   }

@@ -21,7 +21,7 @@ export type NewRequest = {
   items: NewItem[];
   webhookId: string | null;
   /** The key that made the upload (the gateway's key id); null without one. */
-  ownerKeyId: string | null;
+  ownerKeyId?: string | null;
 };
 
 /** The current W3C trace context, stored with each job so the trace continues when the relay publishes it. */
@@ -46,7 +46,7 @@ export async function insertRequest(client: Queryable, request: NewRequest) {
   const { webhook_url } = request.options;
   await client.query(
     'INSERT INTO upload.requests (id, kind, total, options, owner_key_id) VALUES ($1, $2, $3, $4, $5)',
-    [request.id, request.kind, request.items.length, request.options, request.ownerKeyId],
+    [request.id, request.kind, request.items.length, request.options, request.ownerKeyId ?? null],
   );
   const rows = request.items.map(({ source, ...item }) => ({
     ...item,

@@ -2,6 +2,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { getUploadEventsRoute } from '@ipp/contracts/routes';
 import { type AppEnv, AppError, type Logger } from '@ipp/platform';
 import { streamSSE } from 'hono/streaming';
+import { callerOf } from '../caller.ts';
 import type { ChangeListener } from '../change-listener.ts';
 import type { Pool } from '../database.ts';
 import { findSummary } from '../status-repository.ts';
@@ -62,7 +63,15 @@ export function mountUploadEvents(
       });
     }
     // Answered before the stream starts, so an unknown request is a plain 404 (and an unreachable database a 503).
-    if (!(await findSummary(pool, requestId, publicBaseUrl))) {
+    // Another key's request is not found either (404, never 403).
+    if (
+      !(await findSummary(
+        pool,
+        requestId,
+        publicBaseUrl,
+        callerOf((name) => c.req.header(name)),
+      ))
+    ) {
       throw new AppError('not_found', `No upload request ${requestId}`);
     }
     // nginx and similar proxies pass the events on as they come instead of buffering them.
