@@ -67,14 +67,7 @@ try {
       if (name === 'api-docs') {
         const title = page.getByRole('heading', { name: 'Image Processing Platform' }).first();
         await title.waitFor({ state: 'visible', timeout: 60_000 });
-        // The reference fills its introduction in only once the page has been scrolled.
-        for (let tries = 0; tries < 20 && (await page.locator('.introduction-loading').count()) > 0; tries++) {
-          await page.mouse.move(viewport.width / 2, viewport.height / 2);
-          await page.mouse.wheel(0, 600);
-          await page.waitForTimeout(1000);
-        }
-        await page.evaluate('window.scrollTo(0, 0)');
-        await page.waitForTimeout(1000);
+        await page.locator('.introduction-loading').waitFor({ state: 'detached', timeout: 60_000 });
       }
       await page.screenshot({ path: `${OUT}${name}-${size}.png`, fullPage: name !== 'api-docs' });
     }

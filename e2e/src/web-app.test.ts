@@ -150,7 +150,11 @@ describe('the web app in a real browser', () => {
     for (const operation of ['List products', 'Create a product', 'Get a product']) {
       await page.getByText(operation, { exact: true }).first().waitFor({ state: 'visible' });
     }
-    await page.getByRole('heading', { name: 'Image Processing Platform' }).first().waitFor({ state: 'visible' });
+    const title = page.getByRole('heading', { name: 'Image Processing Platform' }).first();
+    await title.waitFor({ state: 'visible' });
+    // One reference, laid out from the top: no loading placeholder left above it.
+    await expect.poll(() => page.locator('.introduction-loading').count(), { timeout: 30_000 }).toBe(0);
+    expect((await title.boundingBox())?.y).toBeLessThan(DESKTOP.height);
     expect(outside).toEqual([]);
     expect(problems.filter((text) => text.includes('Content Security Policy'))).toEqual([]);
   }, 90_000);
@@ -216,6 +220,68 @@ describe('the web app in a real browser', () => {
       expect(await page.locator(`a[href="/requests/${requestId}"]`).count()).toBe(1);
     } finally {
       await noScript.close();
+    }
+  }, 90_000);
+});
+
+describe('the web app when the gateway asks for API keys', () => {
+  const KEY = 'web-test-key-0123456789';
+  let stack: Stack;
+  let images: Awaited<ReturnType<typeof startImageServer>>;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    images = await startImageServer({
+      '/desk.jpg': { body: await jpegWithExifOrientation(400, 300), type: 'image/jpeg' },
+    });
+    stack = await startStack({
+      label: 'e2e_web_keys',
+      services: ['product', 'upload', 'image-worker', 'web', 'gateway'],
+      env: { API_KEYS: KEY },
+    });
+    browser = await launchBrowser();
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+    await images?.close();
+  });
+
+  it('uploads only once a key is given, keeps it in the tab alone, and sends it with the upload', async () => {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    try {
+      const page = await context.newPage();
+      const upload = async () => {
+        await page.goto(`${stack.gatewayUrl}/`);
+        await page.locator('#file').setInputFiles({
+          name: 'products.csv',
+          mimeType: 'text/csv',
+          buffer: Buffer.from(`${HEADER}\r\nKEY-1,Cedar Box,${images.url}/desk.jpg`),
+        });
+        await page.getByRole('button', { name: 'Upload' }).click();
+      };
+      await upload();
+      await page.locator('[data-upload-text]').filter({ hasText: 'needs an API key' }).waitFor();
+      expect(page.url()).toBe(`${stack.gatewayUrl}/`);
+
+      await page.goto(`${stack.gatewayUrl}/key?return=/`);
+      await page.getByLabel('API key').fill(KEY);
+      await page.getByRole('button', { name: 'Keep for this tab' }).click();
+      await page.waitForURL(`${stack.gatewayUrl}/`);
+      expect(await page.evaluate("sessionStorage.getItem('ipp-api-key')")).toBe(KEY);
+      expect(await page.evaluate('localStorage.length')).toBe(0);
+      expect((await context.cookies()).length).toBe(0);
+
+      await upload();
+      await page.waitForURL(/\/requests\/[0-9a-f-]{36}$/);
+      await page.locator('[data-progress-text]').filter({ hasText: '100 %' }).waitFor({ timeout: 60_000 });
+
+      // Another tab of the same browser has no key: session storage is the tab's own.
+      const other = await context.newPage();
+      await other.goto(`${stack.gatewayUrl}/key`);
+      expect(await other.evaluate("sessionStorage.getItem('ipp-api-key')")).toBeNull();
+    } finally {
+      await context.close();
     }
   }, 90_000);
 });

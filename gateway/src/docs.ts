@@ -20,6 +20,8 @@ const REFERENCE_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+// The mount point is not `#api-reference`: the bundle mounts a second, empty reference on an element of that
+// id by itself (its older script-tag API), which stayed a loading skeleton above the real one.
 const REFERENCE_PAGE = `<!doctype html>
 <html lang="en">
 <head>
@@ -28,14 +30,14 @@ const REFERENCE_PAGE = `<!doctype html>
 <title>Image Processing Platform API</title>
 </head>
 <body>
-<div id="api-reference"></div>
+<div id="app"></div>
 <script src="/api/docs/scalar.js"></script>
 <script src="/api/docs/reference.js"></script>
 </body>
 </html>
 `;
 
-const REFERENCE_SCRIPT = `Scalar.createApiReference('#api-reference', {
+const REFERENCE_SCRIPT = `Scalar.createApiReference('#app', {
   url: '/api/openapi.json',
   withDefaultFonts: false,
   hideClientButton: true,
