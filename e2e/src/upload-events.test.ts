@@ -78,7 +78,12 @@ describe('live progress through the whole stack', () => {
     stack = await startStack({
       label: 'e2e_events',
       services: ['product', 'upload', 'image-worker', 'gateway'],
-      env: { SSE_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS), SSE_MAX_STREAMS_PER_CLIENT: String(MAX_STREAMS) },
+      env: {
+        SSE_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS),
+        SSE_MAX_STREAMS_PER_CLIENT: String(MAX_STREAMS),
+        // Far beyond the test's own timeout: a shutdown that waited on an open stream would fail the test.
+        SHUTDOWN_TIMEOUT_MS: '600000',
+      },
     });
     const port = await freePort();
     replicaUrl = `http://127.0.0.1:${port}`;
@@ -171,6 +176,20 @@ describe('live progress through the whole stack', () => {
     for (const stream of held) await stream.close();
     images.release('/c1.webp');
   });
+
+  it('ends open streams cleanly when an upload replica and then the gateway shut down, and both exit 0', async () => {
+    const requestId = await upload(stack, images, ['/d1.webp']);
+    const direct = await openEventStream(`${replicaUrl}/api/uploads/${requestId}/events`);
+    expect((await direct.nextEvent())?.event).toBe('progress');
+    expect(await replica.stop('SIGTERM')).toBe(0);
+    await direct.ended;
+
+    const proxied = await openEventStream(`${stack.gatewayUrl}/api/uploads/${requestId}/events`);
+    expect((await proxied.nextEvent())?.event).toBe('progress');
+    expect(await stack.process('gateway')?.stop('SIGTERM')).toBe(0);
+    await proxied.ended;
+    images.release('/d1.webp');
+  }, 60_000);
 });
 
 describe('live progress across a PostgreSQL restart', () => {

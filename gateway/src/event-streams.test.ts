@@ -36,6 +36,8 @@ describe('event streams through the gateway', () => {
       upstreamTimeoutMs: UPSTREAM_TIMEOUT_MS,
       maxStreamsPerClient: MAX_STREAMS,
       trustProxyHops: 1,
+      // Shorter than the silence the timeout test holds: the server's bound on receiving a request is no bound on a stream.
+      requestTimeoutMs: 1_000,
     });
   });
   afterAll(async () => {
@@ -94,6 +96,14 @@ describe('event streams through the gateway', () => {
       await again.close();
       return again.status === 200;
     });
+  });
+
+  it('cancels the upstream request of a stream whose client left', async () => {
+    const stream = await open('10.1.0.7');
+    expect((await stream.nextEvent())?.id).toBe('0');
+    const closedBefore = upstreamClosed;
+    await stream.close();
+    await until(() => upstreamClosed > closedBefore);
   });
 
   it('ends every open stream cleanly at shutdown, cancelling its upstream request, and refuses new ones', async () => {

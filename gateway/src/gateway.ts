@@ -176,7 +176,8 @@ export function createGateway(options: GatewayOptions) {
         context,
         'rate_limited',
         `At most ${maxStreamsPerClient} event streams may be open at once per client; close one first`,
-        { 'retry-after': '5' },
+        // Closed: a connection kept alive after this early answer held the server's shutdown until its deadline.
+        { 'retry-after': '5', connection: 'close' },
       );
       return;
     }

@@ -171,7 +171,8 @@ export function forward(
       if (stopped || res.writableEnded) return;
       stopped = true;
       controller?.abort(new Error('gateway shutting down'));
-      if (res.headersSent) res.end();
+      // The stream ends whole (its last chunk written), then its connection closes: the server is closing.
+      if (res.headersSent) res.end(() => res.socket?.destroy());
       else sendProblem(res, context, 'unavailable', 'The gateway is shutting down; reconnect', { 'retry-after': '1' });
     };
   }
