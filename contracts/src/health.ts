@@ -68,6 +68,8 @@ export const HealthDetailedSchema = z
         image_worker: ServiceCheckSchema,
         // Present when the aggregator is told where the web app runs (WEB_APP_URL).
         web: ServiceCheckSchema.optional(),
+        // Present when the aggregator is told where the auth service runs (AUTH_SERVICE_URL).
+        auth: ServiceCheckSchema.optional(),
       }),
       queues: CheckSchema.extend({ queues: z.record(z.string(), QueueCheckSchema) }),
       system: CheckSchema.extend({

@@ -25,6 +25,8 @@ const deployables = [
   { directory: 'services/image-worker', ports: { WORKER_PORT: '5104' }, probe: 'WORKER_PORT' },
   // The web app stores nothing: no STORAGE_DIR, nothing written but /tmp.
   { directory: 'services/web', ports: { WEB_APP_PORT: '5106' }, probe: 'WEB_APP_PORT', stateless: true },
+  // The auth service keeps its keys in PostgreSQL: nothing written but /tmp.
+  { directory: 'services/auth', ports: { AUTH_PORT: '5105' }, probe: 'AUTH_PORT', stateless: true },
 ];
 
 const strictest: ValidatorSettings = Object.fromEntries(

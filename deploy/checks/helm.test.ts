@@ -198,11 +198,11 @@ describe('the helm chart', () => {
     expect(podSpec(pod).containers[0]?.args?.join(' ')).toContain('-health:5103/health/ready');
   });
 
-  it('runs migrations once per release, and its command migrates both schemas of an empty database', async () => {
+  it('runs migrations once per release, and its command migrates every schema of an empty database', async () => {
     const job = named(render(), 'Job', '-migrate-1');
     expect(job.metadata.annotations?.['helm.sh/hook']).toBe('post-install,pre-upgrade');
     const containers = [...(podSpec(job).initContainers ?? []), ...podSpec(job).containers];
-    expect(containers.map((container) => container.name)).toEqual(['migrate-product', 'migrate-upload']);
+    expect(containers.map((container) => container.name)).toEqual(['migrate-product', 'migrate-auth', 'migrate-upload']);
     const database = await createTestDatabase('helm_migrations');
     try {
       for (const container of containers) {
@@ -222,6 +222,7 @@ describe('the helm chart', () => {
       );
       await client.end();
       expect(rows.map((row) => row.schema).sort()).toEqual([
+        'auth.schema_migrations',
         'product.mikro_orm_migrations',
         'upload.schema_migrations',
       ]);

@@ -21,12 +21,21 @@ const sizeBudgetMB: Record<string, number> = {
   upload: 370,
   'image-worker': 480,
   health: 370,
+  auth: 370,
 };
 // The services k8s/base gives the storage claim at /data (the others only write to /tmp).
 const storageAtData = ['upload', 'image-worker', 'health'];
 // docker-compose.yml's stop_grace_period (k8s gives 30 s).
 const graceSeconds = 20;
-const portVariables = ['WEB_PORT', 'GATEWAY_ADMIN_PORT', 'PRODUCT_PORT', 'UPLOAD_PORT', 'HEALTH_PORT', 'WORKER_PORT'];
+const portVariables = [
+  'WEB_PORT',
+  'GATEWAY_ADMIN_PORT',
+  'PRODUCT_PORT',
+  'UPLOAD_PORT',
+  'HEALTH_PORT',
+  'WORKER_PORT',
+  'AUTH_PORT',
+];
 // Where a service finds its peers: the fresh ports above, where nothing else of this run listens.
 const peerUrls = {
   PRODUCT_SERVICE_URL: 'PRODUCT_PORT',

@@ -276,6 +276,7 @@ spec:
     expect(Object.keys(secret?.stringData ?? {}).sort()).toEqual([
       'AMQP_URL',
       'API_KEYS',
+      'BOOTSTRAP_ADMIN_KEY',
       'DATABASE_URL',
       'WEBHOOK_SECRET',
     ]);

@@ -80,6 +80,11 @@ describe('API keys through the gateway', () => {
     expect((await api('GET', '/files/uploads/missing.jpg')).status).toBe(404);
   });
 
+  it('the health aggregator reports the auth service', async () => {
+    const detailed = await bodyOf(await api('GET', '/health/detailed'));
+    expect(detailed.checks.services.auth).toMatchObject({ status: 'ok' });
+  });
+
   it('mints a key shown once, uses it within its scopes, and refuses the rest with 403 naming the scope', async () => {
     const created = await mint({ name: 'uploader', scopes: ['uploads:read', 'uploads:write'] });
     const listed = await (await api('GET', '/api/keys?per_page=100', BOOTSTRAP)).text();

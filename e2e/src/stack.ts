@@ -81,7 +81,8 @@ export async function startStack(options: {
     GATEWAY_URL: gatewayUrl,
     // Only a stack that runs the web app has the aggregator check it (and the gateway route to it).
     ...(options.services.includes('web') ? { WEB_APP_URL: `http://127.0.0.1:${ports.webApp}` } : {}),
-    AUTH_SERVICE_URL: `http://127.0.0.1:${ports.auth}`,
+    // Likewise the auth service: the aggregator checks it, and gateways with AUTH_MODE writes or all poll it.
+    ...(options.services.includes('auth') ? { AUTH_SERVICE_URL: `http://127.0.0.1:${ports.auth}` } : {}),
     FETCH_ALLOW_PRIVATE_NETWORKS: '127.0.0.0/8',
     WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
     RATE_LIMIT_POINTS: '100000',

@@ -6,6 +6,7 @@ export const deployables: Readonly<Record<string, string>> = {
   health: 'services/health',
   'image-worker': 'services/image-worker',
   web: 'services/web',
+  auth: 'services/auth',
 };
 
 /** The port each deployable serves its probes and /metrics on (the gateway's admin port), as .env.example sets. */
@@ -16,4 +17,5 @@ export const probePorts: Readonly<Record<string, number>> = {
   health: 5103,
   'image-worker': 5104,
   web: 5106,
+  auth: 5105,
 };

@@ -17,12 +17,13 @@ The deployables: name, port, probe port, component, storage use, who may call ea
 each calls. Keys match `.Values.services`.
 */}}
 {{- define "ip.catalog" -}}
-gateway: { name: gateway, port: 5000, probePort: 5100, portEnv: WEB_PORT, component: gateway, storage: none, callers: [ingress, web], calls: [product, upload, health, web] }
+gateway: { name: gateway, port: 5000, probePort: 5100, portEnv: WEB_PORT, component: gateway, storage: none, callers: [ingress, web], calls: [product, upload, health, web, auth] }
 product: { name: product, port: 5101, probePort: 5101, portEnv: PRODUCT_PORT, component: api, storage: none, callers: [gateway, upload, health], calls: [] }
 upload: { name: upload, port: 5102, probePort: 5102, portEnv: UPLOAD_PORT, component: api, storage: readWrite, callers: [gateway, health], calls: [product] }
 imageWorker: { name: image-worker, port: 5104, probePort: 5104, portEnv: WORKER_PORT, component: worker, storage: readWrite, callers: [health], calls: [] }
-health: { name: health, port: 5103, probePort: 5103, portEnv: HEALTH_PORT, component: health, storage: readOnly, callers: [gateway], calls: [gateway, product, upload, image-worker, web] }
+health: { name: health, port: 5103, probePort: 5103, portEnv: HEALTH_PORT, component: health, storage: readOnly, callers: [gateway], calls: [gateway, product, upload, image-worker, web, auth] }
 web: { name: web, port: 5106, probePort: 5106, portEnv: WEB_APP_PORT, component: web, storage: none, callers: [gateway, health], calls: [] }
+auth: { name: auth, port: 5105, probePort: 5105, portEnv: AUTH_PORT, component: api, storage: none, callers: [gateway, health], calls: [] }
 {{- end -}}
 
 {{- define "ip.labels" -}}

@@ -12,7 +12,7 @@ export type AggregatorOptions = {
   database: ReturnType<typeof createDatabaseCheck>;
   broker: ReturnType<typeof createBrokerCheck>;
   system: ReturnType<typeof createSystemCheck>;
-  services: { gateway: string[]; product: string[]; upload: string[]; image_worker: string[]; web?: string[] };
+  services: { gateway: string[]; product: string[]; upload: string[]; image_worker: string[]; web?: string[]; auth?: string[] };
   timeoutMs: number;
   cacheMs: number;
   backlogThreshold: number;
@@ -30,7 +30,7 @@ export function createAggregator(options: AggregatorOptions) {
   async function run(): Promise<Snapshot> {
     const { services, timeoutMs } = options;
     const storageReports: StorageCheck[] = [];
-    const [database, broker, system, gateway, product, upload, image_worker, web] = await Promise.all([
+    const [database, broker, system, gateway, product, upload, image_worker, web, auth] = await Promise.all([
       options.database.check(),
       options.broker.check(),
       options.system(),
@@ -39,6 +39,7 @@ export function createAggregator(options: AggregatorOptions) {
       checkService(services.upload, timeoutMs, storageReports),
       checkService(services.image_worker, timeoutMs, storageReports),
       services.web ? checkService(services.web, timeoutMs) : undefined,
+      services.auth ? checkService(services.auth, timeoutMs) : undefined,
     ]);
     const problems = queueProblems(broker.queues.queues, options.backlogThreshold);
     const queues =
@@ -49,7 +50,7 @@ export function createAggregator(options: AggregatorOptions) {
       database,
       rabbitmq: broker.rabbitmq,
       storage: combineStorageReports(storageReports),
-      services: { gateway, product, upload, image_worker, ...(web ? { web } : {}) },
+      services: { gateway, product, upload, image_worker, ...(web ? { web } : {}), ...(auth ? { auth } : {}) },
       queues,
       system,
     };

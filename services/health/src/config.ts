@@ -27,6 +27,8 @@ export const healthEnv = {
   IMAGE_WORKER_URL: urlList('http://127.0.0.1:5104'),
   /** The web app's replicas; unset, the web app is not checked (a platform may run without it). */
   WEB_APP_URL: urls.optional(),
+  /** The auth service's replicas; unset, it is not checked (with AUTH_MODE off nothing needs it). */
+  AUTH_SERVICE_URL: urls.optional(),
   HEALTH_CHECK_TIMEOUT_MS: positiveInt(1500),
   HEALTH_CACHE_MS: z.coerce.number().int().min(0).default(1000),
   HEALTH_BACKLOG_THRESHOLD: positiveInt(1000),

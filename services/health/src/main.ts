@@ -35,6 +35,7 @@ try {
       upload: config.UPLOAD_SERVICE_URL,
       image_worker: config.IMAGE_WORKER_URL,
       ...(config.WEB_APP_URL ? { web: config.WEB_APP_URL } : {}),
+      ...(config.AUTH_SERVICE_URL ? { auth: config.AUTH_SERVICE_URL } : {}),
     },
     timeoutMs,
     cacheMs: config.HEALTH_CACHE_MS,

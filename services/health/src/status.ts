@@ -16,6 +16,7 @@ export type Checks = {
     upload: ServiceCheck;
     image_worker: ServiceCheck;
     web?: ServiceCheck;
+    auth?: ServiceCheck;
   };
   queues: BrokerCheck['queues'];
   system: SystemCheck;
