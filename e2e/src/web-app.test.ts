@@ -261,10 +261,12 @@ describe('the web app when the gateway asks for API keys', () => {
         await page.getByRole('button', { name: 'Upload' }).click();
       };
       await upload();
-      await page.locator('[data-upload-text]').filter({ hasText: 'needs an API key' }).waitFor();
+      // The API refused it (401): the form comes back saying a key is needed, and where to give one.
+      const needsKey = page.locator('#main [data-needs-key]');
+      await needsKey.waitFor();
       expect(page.url()).toBe(`${stack.gatewayUrl}/`);
-
-      await page.goto(`${stack.gatewayUrl}/key?return=/`);
+      await needsKey.getByRole('link', { name: 'Enter your key' }).click();
+      await page.waitForURL(`${stack.gatewayUrl}/key?return=%2F`);
       await page.getByLabel('API key').fill(KEY);
       await page.getByRole('button', { name: 'Keep for this tab' }).click();
       await page.waitForURL(`${stack.gatewayUrl}/`);

@@ -20,16 +20,19 @@
       current.replaceWith(next);
       return next;
     },
+    /** Links to the key page come back here once a key is kept. */
+    pointKeyLinksHere() {
+      for (const link of document.querySelectorAll('[data-needs-key] a[href="/key"]')) {
+        link.href = `/key?return=${encodeURIComponent(location.pathname + location.search)}`;
+      }
+    },
   };
   window.ipp = ipp;
 
   /** A page the API refused without a key: with a key kept, ask again sending it. */
   async function retryWithKey() {
-    const panel = document.querySelector('[data-needs-key]');
-    if (!panel) return;
-    for (const link of panel.querySelectorAll('a[href="/key"]')) {
-      link.href = `/key?return=${encodeURIComponent(location.pathname + location.search)}`;
-    }
+    if (!document.querySelector('[data-needs-key]')) return;
+    ipp.pointKeyLinksHere();
     if (!storedKey()) return;
     const response = await fetch(location.href, { headers: { accept: 'text/html', ...ipp.authHeaders() } });
     const page = new DOMParser().parseFromString(await response.text(), 'text/html');

@@ -62,6 +62,7 @@
       }
       document.getElementById('main').replaceChildren(...main.childNodes);
       document.querySelector('[data-autofocus]')?.focus();
+      window.ipp.pointKeyLinksHere();
       bind();
     });
     request.addEventListener('error', () => {
