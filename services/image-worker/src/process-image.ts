@@ -33,8 +33,8 @@ export function configureSharp(options: { imagesInFlight: number; cores: number 
 export type ProcessLimits = {
   maxPixels: number;
   /**
-   * Optimised Huffman tables for a JPEG (libjpeg's optimize_coding, on by default): ~10 % smaller files for
-   * ~30 % more CPU per photo (bench/results/pipeline.md). JPEG_OPTIMIZE_CODING.
+   * Optimised Huffman tables for a JPEG (libjpeg's optimize_coding, on by default); off: ~30 % less CPU per
+   * photo for ~11 % more bytes, the same pixels (bench/results/pipeline.md). JPEG_OPTIMIZE_CODING.
    */
   optimizeCoding?: boolean;
 };
