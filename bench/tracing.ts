@@ -93,10 +93,14 @@ async function main() {
   /** One sample of one side: a fresh stack, warmed, measured, stopped. */
   async function measure(name: Side, round: number) {
     // A fresh stack every round, so samples are independent: identical long-lived stacks differed by up to a fifth.
-    const stack = await startStack({
-      label: `bench_${name}`,
-      services: [...services],
-      env: { ...common, ...envs[name] },
+    const start = () =>
+      startStack({ label: `bench_${name}`, services: [...services], env: { ...common, ...envs[name] } });
+    // On a machine loaded by others a service can miss its 20 s start-up deadline: one more try, not a lost run.
+    const stack = await start().catch((error: unknown) => {
+      console.log(
+        `round ${round + 1} ${name}: the stack did not start (${String(error).split('\n')[0]}); trying again`,
+      );
+      return start();
     });
     try {
       const url = `${stack.gatewayUrl}/api/products?page=1`;
