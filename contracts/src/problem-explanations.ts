@@ -23,6 +23,9 @@ export const errorExplanation: Record<ErrorCode, string> = {
   rate_limited:
     'The client used its budget for the current window. `Retry-After` says how many seconds to wait; ' +
     'the `RateLimit-*` headers of every limited response show the budget.',
+  headers_too_large:
+    'The request line and headers together are larger than the gateway accepts (16 KiB): a very long URL, ' +
+    'or oversized headers such as cookies. Send a shorter request.',
   internal: 'The platform failed unexpectedly. Nothing is known to have changed; quote `request_id` when reporting it.',
   bad_gateway: 'The gateway could not reach the service behind it, or the service broke off its answer. Retry.',
   unavailable:

@@ -13,12 +13,18 @@ export const ProductIdSchema = z
   .transform(Number)
   .meta({ example: '42' });
 
+// PostgreSQL's text cannot hold U+0000: a NUL that reached a query failed it as a 500.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is the character refused.
+const NO_NUL = /^[^\u0000]*$/;
+const noNul = (field: string) => `${field} must not contain NUL characters`;
+
 const trimmed = (field: string, max: number) =>
   z
     .string({ error: (issue) => (issue.input === undefined ? `${field} is required` : `${field} must be a string`) })
     .trim()
     .min(1, `${field} must not be empty`)
-    .max(max, `${field} must be at most ${max} characters`);
+    .max(max, `${field} must be at most ${max} characters`)
+    .regex(NO_NUL, noNul(field));
 
 export const ProductImageSchema = z
   .object({
@@ -55,6 +61,7 @@ export const CreateProductSchema = z
     description: z
       .string('description must be a string')
       .max(DESCRIPTION_MAX, `description must be at most ${DESCRIPTION_MAX} characters`)
+      .regex(NO_NUL, noNul('description'))
       .nullable()
       .optional(),
   })
@@ -70,6 +77,7 @@ export const ListProductsQuerySchema = PageQuerySchema.extend({
     .string()
     .trim()
     .max(SEARCH_MAX, `search must be at most ${SEARCH_MAX} characters`)
+    .regex(NO_NUL, noNul('search'))
     .optional()
     .meta({ example: 'desk' }),
 });

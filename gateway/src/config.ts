@@ -33,7 +33,9 @@ export const gatewayEnv = {
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).default(0),
   API_KEYS: list,
   CORS_ORIGINS: list,
-  GATEWAY_MAX_BODY_BYTES: positiveInt(1_048_576),
+  // The product service's own limit: it refuses a larger body before reading it, and the connection that carried
+  // that body failed the next request the gateway sent on it (502).
+  GATEWAY_MAX_BODY_BYTES: positiveInt(65_536),
   UPLOAD_MAX_BYTES: positiveInt(26_214_400),
   GATEWAY_UPSTREAM_TIMEOUT_MS: positiveInt(30_000),
   SSE_MAX_STREAMS_PER_CLIENT: positiveInt(10),

@@ -81,7 +81,7 @@ export function createGateway(options: GatewayOptions) {
     authMode = apiKeys.length > 0 ? 'writes' : 'off',
     uploadsOwned = false,
     trustProxyHops = 0,
-    maxBodyBytes = 1_048_576,
+    maxBodyBytes = 65_536,
     uploadMaxBytes = 26_214_400,
     upstreamTimeoutMs = 30_000,
     maxStreamsPerClient = 10,

@@ -68,8 +68,9 @@ export type GatewayPolicy = {
 /**
  * Adds what the gateway does to an operation it serves: `X-Request-Id` (and the `RateLimit-*` budget) on
  * every response; 429 when limited; bearer auth with 401 and 403 where the operation needs a scope (writes
- * always, reads with AUTH_MODE=all; the keys API always); 413 and 408 when the operation takes a body; 500,
- * 502 and 504 when a service answers it.
+ * always, reads with AUTH_MODE=all; the keys API always); 413 and 408 when the operation takes a body; 400 for a
+ * path with parameters that is not in canonical form; 431 for headers over the limit; 500, 502 and 504 when a
+ * service answers it.
  */
 export function throughGateway<R extends RouteConfig>(route: R, policy: GatewayPolicy): R {
   const { rateLimit, proxied = true } = policy;
@@ -81,6 +82,9 @@ export function throughGateway<R extends RouteConfig>(route: R, policy: GatewayP
     ...(scope ? problemOf('unauthorized', { 'WWW-Authenticate': text('`Bearer realm="api"`.') }) : {}),
     ...(scope ? { 403: problem('forbidden', `The key lacks the scope \`${scope}\`; \`detail\` names it.`) } : {}),
     ...(route.request?.body ? { ...problemOf('payload_too_large'), ...requestTimeout } : {}),
+    // The gateway refuses a path not in canonical form (encoded slashes, dots, NULs) before routing it.
+    ...(route.request?.params && !route.responses[400] ? problemOf('validation_failed') : {}),
+    ...problemOf('headers_too_large'),
     ...(proxied ? { ...problemOf('internal'), ...problemOf('bad_gateway'), ...problemOf('gateway_timeout') } : {}),
   };
   const common: Headers = { ...header.requestId, ...(rateLimit ? header.rateLimit(false) : {}) };

@@ -19,6 +19,8 @@ const ALIASES: Record<Column, string[]> = {
   urls: ['inputimageurls', 'inputimageurl', 'imageurls', 'imageurl', 'urls', 'url', 'images', 'inputurls'],
 };
 const URL_MAX = 2048;
+// PostgreSQL's text cannot hold U+0000; the upload route refuses such a file before parsing, this says why.
+const NO_NUL = 'must not contain NUL characters';
 const URLS_PER_ROW_MAX = 100;
 
 const normalise = (header: string) => header.toLowerCase().replace(/[\s_\-.]/g, '');
@@ -98,10 +100,11 @@ export function parseProductCsv(input: Buffer | string, options: { maxRows: numb
     if (!serial) errors.push({ path: at('serial_number'), message: 'is required' });
     else if (serial.length > SERIAL_NUMBER_MAX) {
       errors.push({ path: at('serial_number'), message: `must be at most ${SERIAL_NUMBER_MAX} characters` });
-    }
+    } else if (serial.includes('\0')) errors.push({ path: at('serial_number'), message: NO_NUL });
     if (!name) errors.push({ path: at('product_name'), message: 'is required' });
     else if (name.length > NAME_MAX)
       errors.push({ path: at('product_name'), message: `must be at most ${NAME_MAX} characters` });
+    else if (name.includes('\0')) errors.push({ path: at('product_name'), message: NO_NUL });
     if (urls.length === 0) errors.push({ path: at('urls'), message: 'no image URLs' });
     if (urls.length > URLS_PER_ROW_MAX)
       errors.push({ path: at('urls'), message: `more than ${URLS_PER_ROW_MAX} URLs` });

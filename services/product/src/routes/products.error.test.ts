@@ -67,6 +67,17 @@ describe('products API: errors', () => {
     await problem(await fixture.app.request('/api/products/987654', { method: 'DELETE' }), 404);
   });
 
+  it('refuses NUL characters, which PostgreSQL cannot store (they were a 500), in every text field and search', async () => {
+    const body = { serial_number: 'S\0', name: 'N\0', description: 'D\0' };
+    expect(await paths(await fixture.json('POST', '/api/products', body))).toEqual([
+      'serial_number',
+      'name',
+      'description',
+    ]);
+    expect(await paths(await fixture.app.request('/api/products?search=a%00b'))).toEqual(['search']);
+    expect(await count()).toBe(0);
+  });
+
   it('refuses bad paging and oversize searches', async () => {
     for (const query of ['page=0', 'page=-1', 'page=x', 'per_page=0', 'per_page=101', 'per_page=1.5']) {
       const errors = await paths(await fixture.app.request(`/api/products?${query}`));
