@@ -5,6 +5,7 @@ import { multipartBody, type Part } from '@ipp/platform/testing/multipart';
 import { rawRequest, readAndCut, sendAndCut, trickle } from '@ipp/platform/testing/sockets';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminUrls, expectAllAlive, processIds } from './alive.ts';
 import { until } from './servers.ts';
 import { type ServiceName, type Stack, startStack } from './stack.ts';
 
@@ -15,9 +16,8 @@ describe('clients that go away or crawl cannot crash a service', () => {
   let stack: Stack;
   let pids: Record<string, number | undefined>;
   let png: Buffer;
-  // Where each service answers directly (the gateway on its public port), and its /metrics.
+  // Where each service answers directly (the gateway on its public port).
   let direct: Record<(typeof SERVICES)[number], string>;
-  let metrics: Record<(typeof SERVICES)[number], string>;
 
   beforeAll(async () => {
     stack = await startStack({
@@ -25,16 +25,8 @@ describe('clients that go away or crawl cannot crash a service', () => {
       services: SERVICES,
       env: { HTTP_REQUEST_TIMEOUT_MS: '2000', UPLOAD_MAX_BYTES: '5000000' },
     });
-    pids = Object.fromEntries(SERVICES.map((name) => [name, stack.process(name)?.child.pid]));
-    const { env } = stack;
-    direct = {
-      product: env.PRODUCT_SERVICE_URL as string,
-      upload: env.UPLOAD_SERVICE_URL as string,
-      'image-worker': env.IMAGE_WORKER_URL as string,
-      health: env.HEALTH_SERVICE_URL as string,
-      gateway: stack.gatewayUrl,
-    };
-    metrics = { ...direct, gateway: env.GATEWAY_ADMIN_URL as string };
+    pids = processIds(stack, SERVICES);
+    direct = { ...adminUrls(stack), gateway: stack.gatewayUrl };
     // Noise compresses badly: a PNG of a few MB, so serving it takes many writes.
     png = await sharp({
       create: {
@@ -49,21 +41,6 @@ describe('clients that go away or crawl cannot crash a service', () => {
       .toBuffer();
   }, 120_000);
   afterAll(() => stack?.stop());
-
-  /** Every service is the same process as at the start, alive, and its guard never ran. */
-  async function expectAllAlive() {
-    for (const name of SERVICES) {
-      const child = stack.process(name)?.child;
-      expect([name, child?.pid, child?.exitCode, child?.signalCode]).toEqual([name, pids[name], null, null]);
-      const live = name === 'gateway' ? stack.env.GATEWAY_ADMIN_URL : direct[name];
-      expect((await fetch(`${live}/health/live`)).status, name).toBe(200);
-      const text = await (await fetch(`${metrics[name]}/metrics`)).text();
-      const counted = text.split('\n').filter((line) => line.startsWith('process_unexpected_errors_total{'));
-      expect(counted, name).toHaveLength(2);
-      for (const line of counted) expect(line, name).toMatch(/ 0$/);
-      expect(stack.process(name)?.output(), name).not.toMatch(/uncaught_exception|unhandled_rejection/);
-    }
-  }
 
   /** Stored uploads and half-written files (the fs driver stages writes in tmp/ and renames them into place). */
   async function filesLeft() {
@@ -115,7 +92,7 @@ describe('clients that go away or crawl cannot crash a service', () => {
       // The service has cleaned up once its half-written files are gone; none may stay.
       await until(async () => (await filesLeft()).length === 0);
       await expectNothingStored();
-      await expectAllAlive();
+      await expectAllAlive(stack, pids);
     });
   }
 
@@ -134,7 +111,7 @@ describe('clients that go away or crawl cannot crash a service', () => {
       await readAndCut(scrape as string, rawRequest({ method: 'GET', url: `${scrape}/metrics` }), 200);
     }
     await readAndCut(stack.gatewayUrl, rawRequest({ method: 'GET', url: `${stack.gatewayUrl}/health/detailed` }), 100);
-    await expectAllAlive();
+    await expectAllAlive(stack, pids);
     const products = (await (await fetch(`${stack.gatewayUrl}/api/products?search=S-cut`)).json()) as { total: number };
     expect(products.total).toBe(0);
   });
@@ -151,7 +128,7 @@ describe('clients that go away or crawl cannot crash a service', () => {
     }
     await until(async () => (await filesLeft()).length === 0);
     await expectNothingStored();
-    await expectAllAlive();
+    await expectAllAlive(stack, pids);
   });
 
   it('answers 413 to a body declared larger than the limit, and 4xx to parts it does not expect', async () => {
@@ -170,7 +147,7 @@ describe('clients that go away or crawl cannot crash a service', () => {
     expect(response.status).toBeGreaterThanOrEqual(400);
     expect(response.status).toBeLessThan(500);
     await expectNothingStored();
-    await expectAllAlive();
+    await expectAllAlive(stack, pids);
   });
 
   it('accepts a normal upload afterwards, and survives clients that leave while its files and output CSV stream', async () => {
@@ -199,6 +176,6 @@ describe('clients that go away or crawl cannot crash a service', () => {
       const whole = await fetch(`${base}${files[0]}`);
       expect(Buffer.from(await whole.arrayBuffer()).equals(png)).toBe(true);
     }
-    await expectAllAlive();
+    await expectAllAlive(stack, pids);
   }, 90_000);
 });
