@@ -1,10 +1,13 @@
 // Benchmark: the gateway's overhead, same run, same client (wrk).
 //  (a) GET /api/products?page=1 straight to a real product service vs through the gateway;
-//  (b) the gateway vs nginx proxying the same trivial upstream, rate limiting and request logs on.
+//  (b) the gateway vs nginx proxying the same trivial upstream, rate limiting and request logs on;
+//  (c) the gateway with AUTH_MODE=all and a valid managed API key on every request vs the same gateway
+//      with auth off, on the same trivial upstream (issue 16: at least 95 % of the throughput).
 // The runs being compared alternate for several rounds and the medians are reported, so a burst of
 // load from elsewhere on the machine cannot favour one side. Writes bench/results/gateway.json and
 // gateway.md. `node bench/gateway.ts upstream <port>` is the trivial upstream itself.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, get } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -24,7 +27,12 @@ const PATH = '/api/products?page=1';
 // Latency is measured at a fixed rate well below either side's capacity, so it shows what the extra
 // hop costs a request rather than how long requests queue once the machine is saturated.
 const PACED_RATE = 50;
-const TARGETS = { products_throughput_ratio: 0.6, products_added_p50_ms: 2, nginx_throughput_ratio: 0.4 };
+const TARGETS = {
+  products_throughput_ratio: 0.6,
+  products_added_p50_ms: 2,
+  nginx_throughput_ratio: 0.4,
+  auth_throughput_ratio: 0.95,
+};
 
 type Measurement = {
   requests_per_s: number;
@@ -60,9 +68,12 @@ function milliseconds(value: string) {
 }
 
 /** One wrk run: a short warm-up, then DURATION_S seconds measured. */
-function measure(label: string, url: string, proxyPids: number[] = []): Measurement {
+function measure(label: string, url: string, proxyPids: number[] = [], headers: string[] = []): Measurement {
+  const headerArgs = headers.flatMap((header) => ['-H', header]);
   const wrk = (seconds: number) =>
-    execFileSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', url], { encoding: 'utf8' });
+    execFileSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', ...headerArgs, url], {
+      encoding: 'utf8',
+    });
   wrk(2);
   const ticksBefore = cpuTicks(proxyPids);
   const output = wrk(DURATION_S);
@@ -153,17 +164,17 @@ function medianOf(runs: Measurement[]): Measurement {
 }
 
 /** Alternates the runs for ROUNDS rounds; returns every round and the medians. */
-function compare(runs: Record<string, () => Measurement>) {
+function compare(runs: Record<string, () => Measurement>, count = ROUNDS) {
   const rounds: Record<string, Measurement[]> = Object.fromEntries(Object.keys(runs).map((name) => [name, []]));
-  for (let round = 0; round < ROUNDS; round += 1) {
+  for (let round = 0; round < count; round += 1) {
     for (const [name, run] of Object.entries(runs)) rounds[name]?.push(run());
   }
   const medians = Object.fromEntries(Object.entries(rounds).map(([name, list]) => [name, medianOf(list)]));
   return { rounds, medians };
 }
 
-function startGateway(productUrl: string, port: number, adminPort: number) {
-  const child = startNode('gateway', 'gateway/src/main.ts', {
+function startGateway(productUrl: string, port: number, adminPort: number, env: Record<string, string> = {}) {
+  const child = startNode(env.AUTH_MODE ? 'gateway-auth' : 'gateway', 'gateway/src/main.ts', {
     WEB_PORT: String(port),
     GATEWAY_ADMIN_PORT: String(adminPort),
     PRODUCT_SERVICE_URL: productUrl,
@@ -172,8 +183,50 @@ function startGateway(productUrl: string, port: number, adminPort: number) {
     RATE_LIMIT_POINTS: '1000000000',
     LOG_LEVEL: 'info',
     NODE_ENV: 'production',
+    ...env,
   });
   return waitFor(`http://127.0.0.1:${adminPort}/health/ready`).then(() => child.pid as number);
+}
+
+/**
+ * The auth service on the bench's database with a bootstrap admin key, a gateway with AUTH_MODE=all that polls
+ * it, and a managed key (products:read) minted through that gateway: what (c) sends on every request.
+ */
+async function startKeyedGateway(options: {
+  databaseUrl: string;
+  upstreamUrl: string;
+  authPort: number;
+  port: number;
+  adminPort: number;
+}) {
+  const bootstrap = `ipp_${randomBytes(24).toString('base64url')}`;
+  const authUrl = `http://127.0.0.1:${options.authPort}`;
+  startNode('auth', 'services/auth/src/main.ts', {
+    AUTH_PORT: String(options.authPort),
+    DATABASE_URL: options.databaseUrl,
+    BOOTSTRAP_ADMIN_KEY: bootstrap,
+    LOG_LEVEL: 'info',
+  });
+  await waitFor(`${authUrl}/health/ready`, 60_000);
+  const pid = await startGateway(options.upstreamUrl, options.port, options.adminPort, {
+    AUTH_MODE: 'all',
+    AUTH_SERVICE_URL: authUrl,
+  });
+  const gatewayUrl = `http://127.0.0.1:${options.port}`;
+  const minted = await fetch(`${gatewayUrl}/api/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${bootstrap}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench', scopes: ['products:read'] }),
+  });
+  if (minted.status !== 201) throw new Error(`minting the bench key failed: ${minted.status} ${await minted.text()}`);
+  const { key } = (await minted.json()) as { key: string };
+  // The gateway learns of the key at its next poll.
+  const deadline = Date.now() + 10_000;
+  while ((await fetch(`${gatewayUrl}${PATH}`, { headers: { authorization: `Bearer ${key}` } })).status !== 200) {
+    if (Date.now() > deadline) throw new Error('the gateway never accepted the bench key');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { pid, key };
 }
 
 async function startNginx(upstreamPort: number, port: number) {
@@ -220,8 +273,9 @@ async function main() {
   await ensureDatabase(databaseUrl);
   try {
     const ports = [];
-    for (let index = 0; index < 7; index += 1) ports.push(await freePort());
+    for (let index = 0; index < 12; index += 1) ports.push(await freePort());
     const [productPort, gatewayPort, adminPort, upstreamPort, nginxPort, trivialGatewayPort, trivialAdminPort] = ports;
+    const [authPort, authGatewayPort, authAdminPort, openGatewayPort, openAdminPort] = ports.slice(7);
     const productUrl = `http://127.0.0.1:${productPort}`;
     startNode('product', 'services/product/src/main.ts', {
       PRODUCT_PORT: String(productPort),
@@ -271,17 +325,55 @@ async function main() {
         ]),
     });
 
+    const keyed = await startKeyedGateway({
+      databaseUrl,
+      upstreamUrl: `http://127.0.0.1:${upstreamPort}`,
+      authPort: authPort as number,
+      port: authGatewayPort as number,
+      adminPort: authAdminPort as number,
+    });
+    // A gateway of the same age as the keyed one, so both have been warmed alike.
+    const openGatewayPid = await startGateway(
+      `http://127.0.0.1:${upstreamPort}`,
+      openGatewayPort as number,
+      openAdminPort as number,
+    );
+    console.log('(c) trivial upstream through the gateway, auth off vs AUTH_MODE=all with a managed key');
+    const auth = compare(
+      {
+        off: () => measure('gateway, auth off', `http://127.0.0.1:${openGatewayPort}${PATH}`, [openGatewayPid]),
+        all: () =>
+          measure(
+            'gateway, AUTH_MODE=all + key',
+            `http://127.0.0.1:${authGatewayPort}${PATH}`,
+            [keyed.pid],
+            [`authorization: Bearer ${keyed.key}`],
+          ),
+      },
+      // The two differ by a few µs a request: more rounds than the others, against the shared machine's noise.
+      Math.max(ROUNDS, 5),
+    );
+
     const { direct, gateway: throughGateway } = products.medians as Record<'direct' | 'gateway', Measurement>;
     const { nginx, gateway } = trivial.medians as Record<'nginx' | 'gateway', Measurement>;
     const results = {
       products_throughput_ratio: ratio(throughGateway.requests_per_s, direct.requests_per_s),
       products_added_p50_ms: Math.round((latency.gateway.p50_ms - latency.direct.p50_ms) * 1000) / 1000,
       nginx_throughput_ratio: ratio(gateway.requests_per_s, nginx.requests_per_s),
+      auth_throughput_ratio: ratio(
+        (auth.medians.all as Measurement).requests_per_s,
+        (auth.medians.off as Measurement).requests_per_s,
+      ),
     };
+    // CPU per request is what the machine's other load moves least: the cost of a key in µs.
+    const authAddedCpuUs =
+      ((auth.medians.all as Measurement).proxy_cpu_us_per_request ?? 0) -
+      ((auth.medians.off as Measurement).proxy_cpu_us_per_request ?? 0);
     const pass = {
       products_throughput_ratio: results.products_throughput_ratio >= TARGETS.products_throughput_ratio,
       products_added_p50_ms: results.products_added_p50_ms < TARGETS.products_added_p50_ms,
       nginx_throughput_ratio: results.nginx_throughput_ratio >= TARGETS.nginx_throughput_ratio,
+      auth_throughput_ratio: results.auth_throughput_ratio >= TARGETS.auth_throughput_ratio,
     };
     // nginx -v prints its version on stderr.
     const nginxVersion = spawnSync('/usr/sbin/nginx', ['-v'], { encoding: 'utf8' })
@@ -296,6 +388,7 @@ async function main() {
         gateway: 'one Node process, RATE_LIMIT_STORE=memory (every request counted), LOG_LEVEL=info, logs to a file',
         nginx: `${nginxVersion || 'nginx'}, worker_processes 1, limit_req per client, JSON access_log to a file, upstream keepalive`,
         product: 'services/product/src/main.ts against its own PostgreSQL database, 50 products seeded, LOG_LEVEL=info',
+        auth: 'a second gateway with AUTH_MODE=all polling services/auth (same database); every request carries a managed key with products:read',
       },
       products: {
         medians: products.medians,
@@ -303,6 +396,7 @@ async function main() {
         paced: { medians: latency, rounds: latencyRounds },
       },
       trivial: { medians: trivial.medians, rounds: trivial.rounds },
+      auth: { medians: auth.medians, rounds: auth.rounds, added_cpu_us_per_request: authAddedCpuUs },
       results,
       targets: TARGETS,
       pass,
@@ -324,6 +418,7 @@ function markdown(report: {
   setup: Record<string, string>;
   products: { medians: Record<string, Measurement>; paced: { medians: Record<'direct' | 'gateway', Latency> } };
   trivial: { medians: Record<string, Measurement> };
+  auth?: { medians: Record<string, Measurement>; added_cpu_us_per_request: number };
   results: typeof TARGETS;
   pass: Record<keyof typeof TARGETS, boolean>;
 }) {
@@ -347,6 +442,8 @@ ${row('(a) product service, through the gateway', report.products.medians.gatewa
 ${row('(b) trivial upstream, direct', report.trivial.medians.direct)}
 ${row('(b) trivial upstream, through nginx', report.trivial.medians.nginx)}
 ${row('(b) trivial upstream, through the gateway', report.trivial.medians.gateway)}
+${row('(c) trivial upstream, gateway with auth off', report.auth?.medians.off)}
+${row('(c) trivial upstream, gateway with AUTH_MODE=all and a key', report.auth?.medians.all)}
 
 | (a) at a fixed ${PACED_RATE} req/s (median) | p50 ms | p99 ms | errors |
 |---|---|---|---|
@@ -358,7 +455,7 @@ ${row('(b) trivial upstream, through the gateway', report.trivial.medians.gatewa
 | (a) gateway / direct throughput | ${percent(report.results.products_throughput_ratio)} | ≥ ${percent(TARGETS.products_throughput_ratio)} | ${verdict(report.pass.products_throughput_ratio)} |
 | (a) p50 added by the gateway (at ${PACED_RATE} req/s) | ${report.results.products_added_p50_ms} ms | < ${TARGETS.products_added_p50_ms} ms | ${verdict(report.pass.products_added_p50_ms)} |
 | (b) gateway / nginx throughput | ${percent(report.results.nginx_throughput_ratio)} | ≥ ${percent(TARGETS.nginx_throughput_ratio)} | ${verdict(report.pass.nginx_throughput_ratio)} |
-
+${report.auth ? `| (c) auth on (a key per request) / auth off throughput | ${percent(report.results.auth_throughput_ratio)} | ≥ ${percent(TARGETS.auth_throughput_ratio)} | ${verdict(report.pass.auth_throughput_ratio)} |\n| (c) gateway CPU a key adds per request | ${report.auth.added_cpu_us_per_request} µs | – | – |\n` : ''}
 Proxy CPU per request is the figure least moved by other load on the machine: nginx spends
 ${nginxCpu} µs per request, the gateway ${gatewayCpu} µs (${Math.round((gatewayCpu / nginxCpu) * 10) / 10}×). With client, upstream and proxy sharing
 ${report.machine.cores} cores, throughput follows from how much CPU each proxy leaves to the others, so the ratio swings
