@@ -5,10 +5,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ImageProcessJob } from '@ipp/contracts';
 import { createTestVhost, freePort, startService } from '@ipp/platform/testing';
 import { connectTestBroker, waitFor } from '../services/image-worker/src/testing/broker.ts';
 import { serveBytes, startImageServer } from '../services/image-worker/src/testing/image-server.ts';
+import { jobsOf } from '../services/image-worker/src/testing/jobs.ts';
 import { ensurePhotoFixtures } from './pipeline-sharp.ts';
 
 const BATCHES = 4;
@@ -58,18 +58,8 @@ async function measure(variant: { name: string; env: Record<string, string> }, s
   const batches = [];
   const started = performance.now();
   for (let batch = 0; batch < BATCHES; batch++) {
-    const requestId = crypto.randomUUID();
-    const jobs: ImageProcessJob[] = Array.from({ length: BATCH_SIZE }, (_, index) => ({
-      message_id: crypto.randomUUID(),
-      type: 'image.process',
-      version: 1,
-      occurred_at: new Date().toISOString(),
-      request_id: requestId,
-      item_id: crypto.randomUUID(),
-      source: { kind: 'url', url: sources[index % sources.length] as string },
-      options: { quality: 50, format: 'original', max_width: null, max_height: null },
-      product: { id: null, serial_number: `SKU-${index}`, name: 'Item' },
-    }));
+    const jobs = jobsOf(BATCH_SIZE, (index) => ({ kind: 'url', url: sources[index % sources.length] as string }));
+    const requestId = jobs[0]?.request_id as string;
     let peak = 0;
     const sampler = setInterval(() => {
       memoryOf(pid).then(

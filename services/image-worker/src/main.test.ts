@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectTestBroker, type Event, waitFor } from './testing/broker.ts';
 import { serveBytes, startImageServer } from './testing/image-server.ts';
 import { photoJpeg, pngDeclaring } from './testing/images.ts';
+import { jobsOf } from './testing/jobs.ts';
 
 let vhost: Awaited<ReturnType<typeof createTestVhost>>;
 let broker: Awaited<ReturnType<typeof connectTestBroker>>;
@@ -38,21 +39,6 @@ async function startWorker(env: Record<string, string> = {}) {
   });
   workers.push(worker);
   return { ...worker, metricsUrl: `http://127.0.0.1:${port}/metrics` };
-}
-
-function jobs(count: number, source: (index: number) => ImageProcessJob['source']): ImageProcessJob[] {
-  const requestId = crypto.randomUUID();
-  return Array.from({ length: count }, (_, index) => ({
-    message_id: crypto.randomUUID(),
-    type: 'image.process',
-    version: 1,
-    occurred_at: new Date().toISOString(),
-    request_id: requestId,
-    item_id: crypto.randomUUID(),
-    source: source(index),
-    options: { quality: 50, format: 'original', max_width: null, max_height: null },
-    product: { id: null, serial_number: `SKU-${index}`, name: 'Item' },
-  }));
 }
 
 const eventsFor = (batch: ImageProcessJob[]) => {
@@ -165,8 +151,8 @@ describe.each(STORAGE_DRIVERS)('image worker process on %s storage', (driver) =>
         .toBuffer(),
     );
     const batch = [
-      ...jobs(1, () => ({ kind: 'url', url: server.url('/photo.jpg') })),
-      ...jobs(1, () => ({ kind: 'file', key: uploadKey })),
+      ...jobsOf(1, () => ({ kind: 'url', url: server.url('/photo.jpg') })),
+      ...jobsOf(1, () => ({ kind: 'file', key: uploadKey })),
     ];
     await broker.publish(batch);
     await waitFor(() => settled(batch), 15_000, 'both items');
@@ -180,8 +166,8 @@ describe.each(STORAGE_DRIVERS)('image worker process on %s storage', (driver) =>
   it('fails each bad source with a permanent image.failed while the good ones complete', async () => {
     const worker = await startWorker();
     const paths = ['/photo.jpg', '/missing.jpg', '/page.html', '/bomb.png', '/to-metadata'];
-    const batch = jobs(paths.length, (index) => ({ kind: 'url', url: server.url(paths[index] ?? '') }));
-    batch.push(...jobs(1, () => ({ kind: 'url', url: 'http://[::ffff:169.254.169.254]/latest/meta-data/' })));
+    const batch = jobsOf(paths.length, (index) => ({ kind: 'url', url: server.url(paths[index] ?? '') }));
+    batch.push(...jobsOf(1, () => ({ kind: 'url', url: 'http://[::ffff:169.254.169.254]/latest/meta-data/' })));
     await broker.publish(batch);
     await waitFor(() => settled(batch), 15_000, 'every item');
     const outcome = batch.map((job) => {
@@ -202,7 +188,7 @@ describe.each(STORAGE_DRIVERS)('image worker process on %s storage', (driver) =>
   it('shares the queue between two workers and finishes in-flight jobs on SIGTERM, exiting 0', async () => {
     const [first, second] = await Promise.all([startWorker(), startWorker()]);
     expect(await broker.consumers()).toBe(2);
-    const batch = jobs(10, () => ({ kind: 'url', url: server.url('/slow-photo.jpg') }));
+    const batch = jobsOf(10, () => ({ kind: 'url', url: server.url('/slow-photo.jpg') }));
     await broker.publish(batch);
     await waitFor(() => eventsFor(batch).length >= 2, 15_000, 'the first results');
     expect(await consumed(first.metricsUrl)).toBeGreaterThan(0);
@@ -215,7 +201,7 @@ describe.each(STORAGE_DRIVERS)('image worker process on %s storage', (driver) =>
 
   it('on SIGTERM with a download stuck past the shutdown bound, exits 0 and leaves the job to the next worker', async () => {
     const stopping = await startWorker({ SHUTDOWN_TIMEOUT_MS: '3000', FETCH_TIMEOUT_MS: '60000' });
-    const batch = jobs(1, () => ({ kind: 'url', url: server.url('/stuck-once.jpg') }));
+    const batch = jobsOf(1, () => ({ kind: 'url', url: server.url('/stuck-once.jpg') }));
     await broker.publish(batch);
     await waitFor(() => stuckRequests === 1, 10_000, 'the download to start');
     expect(await stopping.stop('SIGTERM')).toBe(0);
@@ -242,7 +228,7 @@ describe.each(STORAGE_DRIVERS)('image worker process on %s storage', (driver) =>
 
   it('completes every job exactly once after a worker is SIGKILLed mid-batch and a new one starts', async () => {
     const doomed = await startWorker();
-    const batch = jobs(12, () => ({ kind: 'url', url: server.url('/slow-photo.jpg') }));
+    const batch = jobsOf(12, () => ({ kind: 'url', url: server.url('/slow-photo.jpg') }));
     await broker.publish(batch);
     await waitFor(() => eventsFor(batch).length >= 3, 15_000, 'the first results');
     await doomed.stop('SIGKILL');
@@ -256,7 +242,7 @@ describe.each(STORAGE_DRIVERS)('image worker process on %s storage', (driver) =>
     it('retries the jobs that meet the S3 server stopped mid-batch: none lost, none stored twice, not ready meanwhile', async () => {
       const worker = await startWorker();
       const readyUrl = worker.metricsUrl.replace('/metrics', '/health/ready');
-      const batch = jobs(12, () => ({ kind: 'url', url: server.url('/slow-photo.jpg') }));
+      const batch = jobsOf(12, () => ({ kind: 'url', url: server.url('/slow-photo.jpg') }));
       await broker.publish(batch);
       await waitFor(() => eventsFor(batch).length >= 2, 15_000, 'the first results');
       await store.server?.stop();

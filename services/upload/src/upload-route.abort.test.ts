@@ -41,8 +41,8 @@ describe.each(STORAGE_DRIVERS)('POST /api/upload (client goes away) on %s storag
       .reduce((sum, value) => sum + value.value, 0);
   }
 
-  /** Sends the form and cuts the connection halfway through the data of the part named `cutIn`. */
-  async function cutInPart(parts: Part[], cutIn: number) {
+  /** The raw bytes of an upload of `parts`, and where its body starts (`head`). */
+  function uploadRequest(parts: Part[]) {
     const form = multipartBody(parts);
     const bytes = rawRequest({
       method: 'POST',
@@ -50,7 +50,12 @@ describe.each(STORAGE_DRIVERS)('POST /api/upload (client goes away) on %s storag
       headers: { 'content-type': form.contentType },
       body: form.body,
     });
-    const head = bytes.length - form.body.length;
+    return { form, bytes, head: bytes.length - form.body.length };
+  }
+
+  /** Sends the form and cuts the connection halfway through the data of the part named `cutIn`. */
+  async function cutInPart(parts: Part[], cutIn: number) {
+    const { form, bytes, head } = uploadRequest(parts);
     const range = form.ranges[cutIn] as { start: number; end: number };
     const before = await answered();
     await sendAndCut(uploadUrl(), bytes, head + Math.floor((range.start + range.end) / 2));
@@ -103,14 +108,7 @@ describe.each(STORAGE_DRIVERS)('POST /api/upload (client goes away) on %s storag
   });
 
   it('cuts in the middle of a part header and in the middle of the request headers', async () => {
-    const form = multipartBody([csvPart()]);
-    const bytes = rawRequest({
-      method: 'POST',
-      url: uploadUrl(),
-      headers: { 'content-type': form.contentType },
-      body: form.body,
-    });
-    const head = bytes.length - form.body.length;
+    const { bytes, head } = uploadRequest([csvPart()]);
     const before = await answered();
     await sendAndCut(uploadUrl(), bytes, head + 30);
     await until(async () => (await answered()) > before);
@@ -130,32 +128,22 @@ describe.each(STORAGE_DRIVERS)('POST /api/upload (client goes away) on %s storag
   });
 
   it('answers 415 at once to an images part that is not an image, while the rest of the body is still coming', async () => {
-    const form = multipartBody([
+    const { bytes } = uploadRequest([
       ...fields,
       { name: 'images', filename: 'a.png', data: Buffer.alloc(10_000, 1) },
       { name: 'attachment', filename: 'b.bin', data: Buffer.alloc(300_000, 2) },
     ]);
-    const bytes = rawRequest({
-      method: 'POST',
-      url: uploadUrl(),
-      headers: { 'content-type': form.contentType },
-      body: form.body,
-    });
     const answer = await sendAndCut(uploadUrl(), bytes, bytes.length - 200_000, 500);
     expect(answer).toMatch(/^HTTP\/1\.1 415 /);
   });
 
   it('answers 408 to a body trickled beyond the request timeout, and keeps none of it', async () => {
-    const form = multipartBody([...fields, { name: 'images', filename: 'a.png', contentType: 'image/png', data: png }]);
-    const bytes = rawRequest({
-      method: 'POST',
-      url: uploadUrl(),
-      headers: { 'content-type': form.contentType },
-      body: form.body,
-    });
+    const { form, bytes, head } = uploadRequest([
+      ...fields,
+      { name: 'images', filename: 'a.png', contentType: 'image/png', data: png },
+    ]);
     const before = await answered();
     // The headers and the start of the image at once, then a trickle: a half-written image part is on disk.
-    const head = bytes.length - form.body.length;
     const start = (form.ranges[2] as { start: number }).start + 1000;
     const { answer, sent } = await trickle(uploadUrl(), bytes, { intervalMs: 100, firstBytes: head + start });
     expect(sent).toBeLessThan(bytes.length);
