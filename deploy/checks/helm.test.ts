@@ -202,7 +202,11 @@ describe('the helm chart', () => {
     const job = named(render(), 'Job', '-migrate-1');
     expect(job.metadata.annotations?.['helm.sh/hook']).toBe('post-install,pre-upgrade');
     const containers = [...(podSpec(job).initContainers ?? []), ...podSpec(job).containers];
-    expect(containers.map((container) => container.name)).toEqual(['migrate-product', 'migrate-auth', 'migrate-upload']);
+    expect(containers.map((container) => container.name)).toEqual([
+      'migrate-product',
+      'migrate-auth',
+      'migrate-upload',
+    ]);
     const database = await createTestDatabase('helm_migrations');
     try {
       for (const container of containers) {

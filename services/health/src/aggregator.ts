@@ -12,7 +12,14 @@ export type AggregatorOptions = {
   database: ReturnType<typeof createDatabaseCheck>;
   broker: ReturnType<typeof createBrokerCheck>;
   system: ReturnType<typeof createSystemCheck>;
-  services: { gateway: string[]; product: string[]; upload: string[]; image_worker: string[]; web?: string[]; auth?: string[] };
+  services: {
+    gateway: string[];
+    product: string[];
+    upload: string[];
+    image_worker: string[];
+    web?: string[];
+    auth?: string[];
+  };
   timeoutMs: number;
   cacheMs: number;
   backlogThreshold: number;

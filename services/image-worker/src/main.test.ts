@@ -214,7 +214,7 @@ describe.each(STORAGE_DRIVERS)('image worker process on %s storage', (driver) =>
 
   it('hands out output URLs on FILES_PUBLIC_BASE_URL when it is set (a CDN or public bucket)', async () => {
     const worker = await startWorker({ FILES_PUBLIC_BASE_URL: 'https://cdn.test/images/' });
-    const batch = jobs(1, () => ({ kind: 'url', url: server.url('/photo.jpg') }));
+    const batch = jobsOf(1, () => ({ kind: 'url', url: server.url('/photo.jpg') }));
     await broker.publish(batch);
     await waitFor(() => settled(batch), 15_000, 'the item');
     const [job] = batch;
