@@ -110,6 +110,8 @@ describe('docker-compose.prod.yml, up for real', () => {
     expect(counts).toEqual({
       nginx: 1,
       gateway: 2,
+      auth: 2,
+      web: 2,
       product: 1,
       upload: 1,
       'image-worker': 2,
@@ -176,6 +178,8 @@ describe('docker-compose.prod.yml, up for real', () => {
       product: 'ok',
       upload: 'ok',
       image_worker: 'ok',
+      auth: 'ok',
+      web: 'ok',
     });
   });
 

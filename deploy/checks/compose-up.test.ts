@@ -11,6 +11,7 @@ import { type UploadStatus, UploadStatusSchema } from '@ipp/contracts';
 import { freePort, until } from '@ipp/platform/testing';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployables } from '../../scripts/tools/deployables.ts';
 import {
   buildImages,
   composeProject,
@@ -25,7 +26,7 @@ const run = `${Date.now().toString(36)}${process.pid}`;
 const project = `ipp-compose-${run}`;
 const imageTag = 'compose-check';
 const FINAL = ['completed', 'completed_with_errors', 'failed'];
-const appServices = ['gateway', 'product', 'upload', 'image-worker', 'health'];
+const appServices = Object.keys(deployables);
 const services = [...appServices, 'postgres', 'rabbitmq', 'jaeger'];
 
 const directory = mkdtempSync(join(tmpdir(), 'ipp-compose-up-'));
@@ -187,6 +188,8 @@ describe('docker-compose.yml, up for real', () => {
       product: 'ok',
       upload: 'ok',
       image_worker: 'ok',
+      auth: 'ok',
+      web: 'ok',
     });
   });
 
