@@ -52,3 +52,22 @@ export function createBackgroundLoop(options: {
     },
   };
 }
+
+/** A loop that runs `sweep` every `intervalMs` (the stalled-items and deletion sweeps): `start` and `stop`. */
+export function createPeriodicSweep(options: {
+  name: string;
+  logger: Logger;
+  intervalMs: number;
+  sweep: () => Promise<unknown>;
+}) {
+  const { start, stop } = createBackgroundLoop({
+    name: options.name,
+    logger: options.logger,
+    pollMs: options.intervalMs,
+    async pass() {
+      await options.sweep();
+      return 'idle';
+    },
+  });
+  return { start, stop };
+}

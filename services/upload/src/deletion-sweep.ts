@@ -1,6 +1,6 @@
 import type { Logger } from '@ipp/platform';
 import type { ObjectStorage } from '@ipp/platform/storage';
-import { createBackgroundLoop } from './background-loop.ts';
+import { createPeriodicSweep } from './background-loop.ts';
 import { type Pool, transaction } from './database.ts';
 import { markDeleting, removeMarked } from './request-deletion.ts';
 
@@ -72,14 +72,5 @@ export function createDeletionSweep(options: {
     return deleted;
   }
 
-  const loop = createBackgroundLoop({
-    name: 'deletion sweep',
-    logger,
-    pollMs: intervalMs,
-    async pass() {
-      await sweep();
-      return 'idle';
-    },
-  });
-  return { sweep, start: loop.start, stop: loop.stop };
+  return { sweep, ...createPeriodicSweep({ name: 'deletion sweep', logger, intervalMs, sweep }) };
 }

@@ -2,7 +2,7 @@ import type { Logger } from '@ipp/platform';
 import { RETRY_DELAYS_MS } from '@ipp/platform/amqp';
 import type { ObjectStorage } from '@ipp/platform/storage';
 import { applyImageEvent, type EventOutcome, failureOf } from './apply-image-event.ts';
-import { createBackgroundLoop } from './background-loop.ts';
+import { createPeriodicSweep } from './background-loop.ts';
 import { type Pool, transaction } from './database.ts';
 import { insertJobs } from './upload-repository.ts';
 
@@ -149,14 +149,5 @@ export function createStalledItemsSweep(options: {
     while ((await failStalled(ageS)) === batchSize);
   }
 
-  const loop = createBackgroundLoop({
-    name: 'stalled items sweep',
-    logger,
-    pollMs: intervalMs,
-    async pass() {
-      await sweep();
-      return 'idle';
-    },
-  });
-  return { sweep, start: loop.start, stop: loop.stop };
+  return { sweep, ...createPeriodicSweep({ name: 'stalled items sweep', logger, intervalMs, sweep }) };
 }
