@@ -71,7 +71,14 @@ describe.each(deployables)('$directory/Dockerfile', ({ directory, ports, probe, 
   });
 
   it('builds in stages from a Node 24 base pinned to the version the project tests with', () => {
-    expect(dockerfile.stages.map((candidate) => candidate.name)).toEqual(['prune', 'dependencies', 'runtime']);
+    // The gateway's one extra stage fetches the API reference's browser bundle alone (see its Dockerfile).
+    const extra = directory === 'gateway' ? ['scalar'] : [];
+    expect(dockerfile.stages.map((candidate) => candidate.name)).toEqual([
+      'prune',
+      'dependencies',
+      ...extra,
+      'runtime',
+    ]);
     for (const { base } of dockerfile.stages) expect(base).toBe(`node:${nodeVersion}-bookworm-slim`);
     expect(nodeVersion).toMatch(/^24\.\d+\.\d+$/);
   });
@@ -134,8 +141,23 @@ describe.each(deployables)('$directory/Dockerfile', ({ directory, ports, probe, 
     const storageDir = 'mkdir -p /data/uploads /data/outputs /data/csv && chown -R node:node /data';
     if (stateless) expect(all(runtime, 'RUN')).toEqual([]);
     else expect(all(runtime, 'RUN')).toContain(storageDir);
-    expect(all(runtime, 'COPY')).toEqual(['--from=dependencies /app/ ./', '--from=prune /repo/out/full/ ./']);
+    const vendored =
+      directory === 'gateway'
+        ? ['--from=scalar /scalar/package/dist/browser/standalone.js gateway/vendor/scalar-standalone.js']
+        : [];
+    expect(all(runtime, 'COPY')).toEqual([
+      '--from=dependencies /app/ ./',
+      '--from=prune /repo/out/full/ ./',
+      ...vendored,
+    ]);
   });
+
+  if (directory === 'gateway') {
+    it('vendors the API reference bundle at the version gateway/package.json pins', () => {
+      const pinned = readJson('gateway/package.json').devDependencies['@scalar/api-reference'];
+      expect(text).toContain(`ARG SCALAR_VERSION=${pinned}\n`);
+    });
+  }
 });
 
 describe('the image-worker image', () => {

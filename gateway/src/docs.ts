@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { buildOpenApiDocument } from './openapi-document.ts';
@@ -49,11 +49,19 @@ const REFERENCE_SCRIPT = `Scalar.createApiReference('#app', {
 // their sources the page uses the system's fonts and asks no other host for anything.
 const REMOTE_FONT = /src: url\(https:\/\/fonts\.scalar\.com\/[\w.-]+\) format\("woff2"\);/g;
 
-/** The browser bundle of @scalar/api-reference, from the version package-lock.json pins. */
+/**
+ * The browser bundle of @scalar/api-reference at the version package-lock.json pins. The image carries only
+ * that one file (gateway/vendor/, from the Dockerfile): the package's dependency tree would double its size.
+ */
 export function scalarBundle() {
-  const require = createRequire(import.meta.url);
-  const entry = require.resolve('@scalar/api-reference'); // dist/index.js; the package exports no package.json
-  const source = readFileSync(join(dirname(entry), 'browser/standalone.js'), 'utf8');
+  const vendored = new URL('../vendor/scalar-standalone.js', import.meta.url);
+  let source: string;
+  if (existsSync(vendored)) source = readFileSync(vendored, 'utf8');
+  else {
+    const require = createRequire(import.meta.url);
+    const entry = require.resolve('@scalar/api-reference'); // dist/index.js; the package exports no package.json
+    source = readFileSync(join(dirname(entry), 'browser/standalone.js'), 'utf8');
+  }
   return Buffer.from(source.replace(REMOTE_FONT, ''));
 }
 
