@@ -136,7 +136,12 @@ describe('docker-compose.prod.yml, up for real', () => {
     // podman's aardvark-dns (Debian's 1.4) rebuilds its sockets when a container joins the network and drops
     // the queries meanwhile (containers/aardvark-dns#389); nginx answers those requests 502. Wait until nginx
     // resolves the gateways again: what a user of Docker's embedded DNS never sees.
-    await until(async () => (await api('/health/ready')).status === 200, { timeoutMs: 30_000, intervalMs: 250 });
+    await until(async () => (await api('/health/ready')).status === 200, { timeoutMs: 30_000, intervalMs: 250 }).catch(
+      async (error: Error) => {
+        const ready = await api('/health/ready');
+        throw new Error(`${error.message}: ${ready.status} ${ready.body}\n${await stack.logs()}`);
+      },
+    );
     const form = new FormData();
     const rows = Array.from(
       { length: 6 },

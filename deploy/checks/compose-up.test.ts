@@ -141,7 +141,8 @@ describe('docker-compose.yml, up for real', () => {
       body: csvForm([`COMPOSE-${run},Walnut desk,"${files.url}/desk.jpg,${files.url}/lamp.png"`]),
       headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
     });
-    expect(response.status).toBe(202);
+    // On failure the answer and every container's log, so that a failure in CI can be read afterwards.
+    expect(response.status, `${await response.clone().text()}\n${await stack.logs()}`).toBe(202);
     productUpload = ((await response.json()) as { request_id: string }).request_id;
     const done = await finished(productUpload);
     expect(done, await stack.logs()).toMatchObject({ status: 'completed', total: 2, processed: 2, failed: 0 });
