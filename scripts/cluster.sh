@@ -72,8 +72,7 @@ install_packages() {
   done
   [ "${#missing[@]}" -eq 0 ] && return
   log "installing ${missing[*]}"
-  apt_install() { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2; }
-  apt_install || { apt-get update -qq >&2 && apt_install; }
+  bash "$here/tools/apt-install.sh" "${missing[@]}"
 }
 
 certificates() {

@@ -5,7 +5,6 @@
 set -euo pipefail
 if ! [ -x /usr/bin/chromium ]; then
   echo "installing chromium" >&2
-  apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >&2
+  bash "$(dirname "$0")/apt-install.sh" chromium fonts-dejavu-core
 fi
 echo /usr/bin/chromium

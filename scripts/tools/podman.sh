@@ -15,8 +15,7 @@ for package in "${packages[@]}"; do
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing ${missing[*]}" >&2
-  apt_install() { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2; }
-  apt_install || { apt-get update -qq >&2 && apt_install; }
+  bash "$(dirname "$0")/apt-install.sh" "${missing[@]}"
 fi
 
 nofile="$(ulimit -Hn)"
