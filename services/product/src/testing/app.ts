@@ -1,10 +1,13 @@
-// Test fixtures: the product app in-process against a database of the test file's own; image events.
+// Test fixtures: the product app in-process against a database (and vhost) of the test file's own; image events.
 import { randomUUID } from 'node:crypto';
-import type { ImageProcessed } from '@ipp/contracts';
+import { type ImageProcessed, ProductSchema } from '@ipp/contracts';
 import { createLogger, createMetrics } from '@ipp/platform';
+import { createAmqp } from '@ipp/platform/amqp';
 import { initOrm } from '@ipp/platform/orm';
-import { createTestDatabase } from '@ipp/platform/testing';
+import { createTestDatabase, createTestVhost } from '@ipp/platform/testing';
 import { createProductApp } from '../app.ts';
+import { consumeImageEvents } from '../consumers/image-events.ts';
+import { consumeUploadEvents } from '../consumers/upload-events.ts';
 import { entities } from '../entities.ts';
 import { migrations } from '../migrations/index.ts';
 
@@ -48,5 +51,29 @@ export function processedEvent(product: { id: number | null; serial_number: stri
     format: 'jpeg',
     input_bytes: 120_000,
     output_bytes: 40_000,
+  };
+}
+
+/**
+ * The product app with its event consumers on a vhost of the test file's own, and a publisher to feed them;
+ * `imagesOf` reads a product's images through the API.
+ */
+export async function createConsumerHarness(label: string) {
+  const [fixture, vhost] = await Promise.all([createTestProductApp(label), createTestVhost(label)]);
+  const logger = createLogger({ service: 'product', level: 'silent' });
+  const consumer = createAmqp({ url: vhost.url, logger, prefetch: 4 });
+  consumeImageEvents({ amqp: consumer, orm: fixture.orm, logger });
+  consumeUploadEvents({ amqp: consumer, orm: fixture.orm, logger });
+  const publisher = createAmqp({ url: vhost.url, logger });
+  await Promise.all([consumer.connect(), publisher.connect()]);
+  return {
+    ...fixture,
+    publisher,
+    imagesOf: async (id: number) =>
+      ProductSchema.parse(await (await fixture.app.request(`/api/products/${id}`)).json()).images,
+    async close() {
+      await Promise.all([consumer.close(), publisher.close()]);
+      await Promise.all([fixture.close(), vhost.drop()]);
+    },
   };
 }
