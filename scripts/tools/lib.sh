@@ -2,6 +2,23 @@
 # Every script prints only the path of what it provides on stdout; progress goes to stderr.
 TOOLS_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/ipp-tools"
 
+# The module proxy or the checksum database sometimes drops a connection (a fresh machine's first test run
+# failed so): a go command that fetches is run again, up to 3 times. What it already fetched and compiled is
+# cached, so a real error fails again quickly.
+go() {
+  if [[ "$1" != install && "$1" != build && "$1 ${2:-}" != "mod download" ]]; then
+    command go "$@"
+    return
+  fi
+  local attempt
+  for attempt in 1 2; do
+    command go "$@" && return 0
+    echo "go $1 failed (attempt $attempt of 3); trying again" >&2
+    sleep 5
+  done
+  command go "$@"
+}
+
 # go_tool NAME VERSION PACKAGE: prints the binary's path, building it with `go install` when missing.
 go_tool() {
   local name="$1" version="$2" package="$3"
@@ -20,7 +37,7 @@ go_tool() {
 
 # go_module_dir MODULE VERSION: downloads a Go module (source only) and prints its directory.
 go_module_dir() {
-  go mod download -json "$1@$2" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p'
+  go mod download -json "$1@$2" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p' | head -n 1
 }
 
 mkdir -p "$TOOLS_CACHE"
