@@ -3,10 +3,11 @@
 # pinned version into a cache outside the repository, once; prints the binary's path.
 # Usage: scripts/tools/jaeger.sh   (JAEGER_VERSION overrides the pin)
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 
 # v1.75.0 is Jaeger 2.12.0 (v1.74.0 is 2.11.0); v1.76.0 is served but marked to skip.
 version="${JAEGER_VERSION:-v1.75.0}"
-cache="${XDG_CACHE_HOME:-$HOME/.cache}/ipp-tools/jaeger-${version}"
+cache="$TOOLS_CACHE/jaeger-${version}"
 binary="$cache/jaeger"
 
 if [[ -x "$binary" ]]; then

@@ -6,7 +6,7 @@ TOOLS_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/ipp-tools"
 # failed so): a go command that fetches is run again, up to 3 times. What it already fetched and compiled is
 # cached, so a real error fails again quickly.
 go() {
-  if [[ "$1" != install && "$1" != build && "$1 ${2:-}" != "mod download" ]]; then
+  if [[ "$1" != install && "$1" != build && "$1" != get && "$1 ${2:-}" != "mod download" ]]; then
     command go "$@"
     return
   fi
