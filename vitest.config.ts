@@ -11,7 +11,7 @@ export default defineConfig({
       'deploy/checks/images.test.ts',
       'deploy/checks/compose-up.test.ts',
       'deploy/checks/compose-prod-up.test.ts',
-      'deploy/checks/kubernetes-server.test.ts',
+      'deploy/checks/kubernetes-cluster.test.ts',
     ],
     globalSetup: ['./scripts/test-global-setup.ts'],
     testTimeout: 30_000,
