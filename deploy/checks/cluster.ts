@@ -1,5 +1,7 @@
 // The single-node cluster of scripts/cluster.sh, and kubectl and helm pointed at it.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { repository, tool } from './tools.ts';
 
 export type Result = { code: number | null; stdout: string; stderr: string; output: string };
@@ -64,3 +66,28 @@ export async function startCluster() {
 }
 
 export type Cluster = Awaited<ReturnType<typeof startCluster>>;
+
+/** The host's address on the pods' bridge (scripts/cluster.sh): what pods reach the host at. */
+export const podNetworkGateway = '10.244.0.1';
+
+/** A static file server for `files` (path → bytes) on `address`, at http://<address>:<port>; any query is ignored. */
+export async function startHostFileServer(address: string, files: Record<string, Buffer>) {
+  const server = createServer((request, response) => {
+    const body = files[new URL(request.url ?? '/', 'http://host').pathname.slice(1)];
+    if (body === undefined) return void response.writeHead(404).end();
+    response.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': body.length }).end(body);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, address, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${address}:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

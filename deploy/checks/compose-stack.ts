@@ -134,8 +134,9 @@ export function composeProject(options: {
       return trimmed === '' ? [] : trimmed.split('\n').map((line) => JSON.parse(line));
     },
     /** The last lines of every container's log, for a failure's message. */
-    async logs() {
-      const { stdout, stderr } = await compose(['logs', '--no-color', '--tail', '40']);
+    /** The last lines of every service's log, or of `services`' only. */
+    async logs(services: string[] = []) {
+      const { stdout, stderr } = await compose(['logs', '--no-color', '--tail', '40', ...services]);
       return (stdout + stderr).slice(-12000);
     },
     network: `${options.project}_image-processing-network`,

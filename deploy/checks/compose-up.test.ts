@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type UploadStatus, UploadStatusSchema } from '@ipp/contracts';
 import { freePort, until } from '@ipp/platform/testing';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,11 +20,11 @@ import {
   startFileServer,
   tearDownCheck,
 } from './compose-stack.ts';
+import { csvForm, platformClient, tracedServices } from './platform-client.ts';
 
 const run = `${Date.now().toString(36)}${process.pid}`;
 const project = `ipp-compose-${run}`;
 const imageTag = 'compose-check';
-const FINAL = ['completed', 'completed_with_errors', 'failed'];
 const appServices = Object.keys(deployables);
 const services = [...appServices, 'postgres', 'rabbitmq', 'jaeger'];
 
@@ -38,28 +37,10 @@ let jaeger = '';
 const times: Record<string, number> = {};
 
 const seconds = (start: number) => Math.round((performance.now() - start) / 100) / 10;
-const api = (path: string, init?: RequestInit) => fetch(`${gateway}${path}`, init);
-
-function csvForm(rows: string[]) {
-  const form = new FormData();
-  const csv = ['Serial Number,Product Name,Input Image Urls', ...rows].join('\r\n');
-  form.set('file', new Blob([csv], { type: 'text/csv' }), 'products.csv');
-  return form;
-}
-
-async function status(requestId: string) {
-  return UploadStatusSchema.parse(await (await api(`/api/status/${requestId}`)).json());
-}
-
-async function finished(requestId: string, timeoutMs = 180_000): Promise<UploadStatus> {
-  return until(
-    async () => {
-      const current = await status(requestId);
-      return FINAL.includes(current.status) ? current : undefined;
-    },
-    { timeoutMs, intervalMs: 500 },
-  );
-}
+let client: ReturnType<typeof platformClient>;
+const api = (path: string, init?: RequestInit) => client.api(path, init);
+const status = (requestId: string) => client.status(requestId);
+const finished = (requestId: string, timeoutMs?: number) => client.finished(requestId, timeoutMs);
 
 beforeAll(async () => {
   let start = performance.now();
@@ -84,6 +65,7 @@ beforeAll(async () => {
     FETCH_ALLOW_PRIVATE_NETWORKS: 'true',
   });
   gateway = `http://127.0.0.1:${ports.WEB_PORT}`;
+  client = platformClient(gateway);
   jaeger = `http://127.0.0.1:${ports.JAEGER_UI_PORT}`;
   stack = composeProject({ engine, project, file: 'docker-compose.yml', env });
 }, 1_800_000);
@@ -160,17 +142,7 @@ describe('docker-compose.yml, up for real', () => {
     expect(metadata.format).toBe('jpeg');
 
     const expected = ['gateway', 'upload', 'product', 'image-worker'];
-    const traced = await until(
-      async () => {
-        const answer = await fetch(`${jaeger}/api/traces/${traceId}`);
-        if (!answer.ok) return undefined;
-        const [trace] = ((await answer.json()) as { data: { processes: Record<string, { serviceName: string }> }[] })
-          .data;
-        const names = new Set(Object.values(trace?.processes ?? {}).map((process) => process.serviceName));
-        return expected.every((name) => names.has(name)) ? [...names].sort() : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 1000 },
-    );
+    const traced = await tracedServices(jaeger, traceId, expected);
     expect(traced).toEqual(expect.arrayContaining(expected));
   }, 300_000);
 
@@ -245,9 +217,13 @@ describe('docker-compose.yml, up for real', () => {
     const stop = await stack.compose(['stop']);
     expect(stop.code, stop.stderr).toBe(0);
     const stoppedContainers = await stack.containers();
-    expect(stoppedContainers.map((container) => [container.Service, container.ExitCode])).toEqual(
-      stoppedContainers.map((container) => [container.Service, 0]),
-    );
+    const unclean = [
+      ...new Set(stoppedContainers.filter((container) => container.ExitCode !== 0).map((c) => c.Service)),
+    ];
+    expect(
+      stoppedContainers.map((container) => [container.Service, container.ExitCode]),
+      `${stop.stderr}\n${unclean.length ? await stack.logs(unclean) : ''}`,
+    ).toEqual(stoppedContainers.map((container) => [container.Service, 0]));
     const down = await stack.compose(['down']);
     expect(down.code, down.stderr).toBe(0);
     expect(await stack.containers()).toEqual([]);

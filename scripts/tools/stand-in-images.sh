@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Builds, as local test fixtures, the third-party images the compose files name (no registry is reachable
-# here), tagged with those exact names; prints each name with what stands in for it. Idempotent: an image is
-# rebuilt only when its recipe (stand-ins/<name>.Containerfile and its entrypoint) changes.
+# Builds, as local test fixtures, the third-party images the compose files and the k8s overlays name (no registry
+# is reachable here), tagged with those exact names; prints each name with what stands in for it. Idempotent: an
+# image is rebuilt only when its recipe (stand-ins/<name>.Containerfile and its entrypoint) changes.
 #   postgres   Debian's postgresql-15          rabbitmq  Debian's rabbitmq-server 3.10 + management
 #   nginx      Debian's nginx 1.22             redis     Debian's redis-server 7.0
 #   jaegertracing/jaeger  Jaeger from its Go module at the release the image names (scripts/tools/jaeger.sh)
@@ -21,9 +21,10 @@ jaeger_module_version() {
   echo "v1.$((minor + 63)).0"
 }
 
-# Every image a compose file names that is not built from this repository.
+# Every image a compose file or a kustomize overlay names that is not built from this repository.
 third_party() {
-  grep -hoE '^\s+image: [^$ ]+$' "$repository"/docker-compose*.yml | awk '{ print $2 }' | sort -u
+  grep -hoE '^\s+image: [^$ ]+$' "$repository"/docker-compose*.yml "$repository"/k8s/overlays/*/*.yaml |
+    awk '{ print $2 }' | sort -u
 }
 
 fixture_of() { podman image inspect --format '{{ index .Labels "ipp.fixture" }}' "$1" 2>/dev/null || true; }

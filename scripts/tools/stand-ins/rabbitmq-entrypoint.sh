@@ -8,5 +8,5 @@ set -euo pipefail
   echo 'loopback_users = none'
   echo 'listeners.tcp.default = 5672'
   echo 'management.tcp.port = 15672'
-} > /etc/rabbitmq/rabbitmq.conf
+} >"$RABBITMQ_CONFIG_FILE"
 exec "$@"
