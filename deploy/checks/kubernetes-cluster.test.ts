@@ -410,7 +410,7 @@ describe('the chart (helm install --wait, small profile), beside the dev overlay
     let rolling = true;
     const poller = (async () => {
       while (rolling) {
-        for (const path of [`/api/status/${requestId}`, '/api/products?limit=5']) {
+        for (const path of [`/api/status/${requestId}`, '/api/products?per_page=5']) {
           requests++;
           const answer = await client.api(path).catch((error: unknown) => String(error));
           if (typeof answer === 'string' || !answer.ok)
@@ -494,7 +494,7 @@ spec:
     - name: jaeger
       image: jaegertracing/jaeger:2.12.0
       ports: [{ containerPort: 4318 }, { containerPort: 16686 }]
-      readinessProbe: { httpGet: { path: /, port: 16686 } }
+      readinessProbe: { tcpSocket: { port: 16686 } }
 ---
 apiVersion: v1
 kind: Service
