@@ -192,6 +192,16 @@ describe('the helm chart', () => {
     expect(scrapers(render({ set: ['networkPolicy.monitoringNamespace=monitoring'] }))).toBe(true);
   });
 
+  it('lets the upload service and the workers reach private networks only with FETCH_ALLOW_PRIVATE_NETWORKS', () => {
+    const privateReachable = (manifests: Manifest[]) =>
+      ['-upload', '-image-worker'].map((suffix) => {
+        const egress = JSON.stringify(named(manifests, 'NetworkPolicy', suffix).spec?.egress);
+        return egress.includes('"cidr":"0.0.0.0/0"') && !egress.includes('10.0.0.0/8');
+      });
+    expect(privateReachable(render())).toEqual([false, false]);
+    expect(privateReachable(render({ set: ['config.FETCH_ALLOW_PRIVATE_NETWORKS=true'] }))).toEqual([true, true]);
+  });
+
   it('has a helm test hook that checks /health/ready through the health service', () => {
     const pod = named(render(), 'Pod', '-test-ready');
     expect(pod.metadata.annotations?.['helm.sh/hook']).toBe('test');
