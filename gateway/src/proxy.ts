@@ -118,11 +118,14 @@ function returnedHeaders(upstream: IncomingHttpHeaders, own: Record<string, stri
   return headers;
 }
 
-function tooLarge(res: ServerResponse, context: ForwardContext) {
+/**
+ * 413, then the rest of the body is read and dropped, as nginx does: a client still sending would otherwise meet
+ * a reset instead of the answer. The server's request timeout bounds how long that may take.
+ */
+function tooLarge(req: IncomingMessage, res: ServerResponse, context: ForwardContext) {
   context.failure = 'too_large';
-  sendProblem(res, context, 'payload_too_large', `The body exceeds ${context.maxBodyBytes} bytes`, {
-    connection: 'close',
-  });
+  sendProblem(res, context, 'payload_too_large', `The body exceeds ${context.maxBodyBytes} bytes`);
+  req.resume();
 }
 
 /**
@@ -142,7 +145,7 @@ export function forward(
 ) {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > context.maxBodyBytes) {
-    tooLarge(res, context);
+    tooLarge(req, res, context);
     return;
   }
   const hasBody = declared !== undefined ? declared !== '0' : req.headers['transfer-encoding'] !== undefined;
@@ -155,9 +158,8 @@ export function forward(
       context.bytes.in += chunk.length;
       if (context.bytes.in <= context.maxBodyBytes || context.failure) return;
       req.unpipe(sink);
-      tooLarge(res, context);
+      tooLarge(req, res, context);
       sink.destroy(new Error('request body too large'));
-      req.resume();
     });
     req.pipe(body);
   }
