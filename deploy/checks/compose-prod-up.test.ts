@@ -202,10 +202,9 @@ describe('docker-compose.prod.yml, up for real', () => {
     const stop = await stack.compose(['stop']);
     expect(stop.code, stop.stderr).toBe(0);
     const containers = await stack.containers();
-    const unclean = [...new Set(containers.filter((container) => container.ExitCode !== 0).map((c) => c.Service))];
     expect(
       containers.map((container) => [container.Name, container.ExitCode]),
-      `${stop.stderr}\n${unclean.length ? await stack.logs(unclean) : ''}`,
+      `${stop.stderr}\n${await stack.uncleanLogs(containers)}`,
     ).toEqual(containers.map((container) => [container.Name, 0]));
   }, 300_000);
 });

@@ -122,9 +122,15 @@ export function composeProject(options: {
     }
     return result.stdout;
   };
+  /** The last lines of every service's log, or of `services`' only, for a failure's message. */
+  const logs = async (services: string[] = []) => {
+    const { stdout, stderr } = await compose(['logs', '--no-color', '--tail', '40', ...services]);
+    return (stdout + stderr).slice(-12000);
+  };
   return {
     compose,
     must,
+    logs,
     /** Every container of the project, stopped ones included. */
     async containers(): Promise<ComposeContainer[]> {
       const text = await must(['ps', '--all', '--format', 'json']);
@@ -133,11 +139,10 @@ export function composeProject(options: {
       if (trimmed.startsWith('[')) return JSON.parse(trimmed);
       return trimmed === '' ? [] : trimmed.split('\n').map((line) => JSON.parse(line));
     },
-    /** The last lines of every container's log, for a failure's message. */
-    /** The last lines of every service's log, or of `services`' only. */
-    async logs(services: string[] = []) {
-      const { stdout, stderr } = await compose(['logs', '--no-color', '--tail', '40', ...services]);
-      return (stdout + stderr).slice(-12000);
+    /** The logs of the services of `containers` that exited with a code other than 0 (none: ''). */
+    async uncleanLogs(containers: ComposeContainer[]) {
+      const unclean = new Set(containers.filter((container) => container.ExitCode !== 0).map((c) => c.Service));
+      return unclean.size ? logs([...unclean]) : '';
     },
     network: `${options.project}_image-processing-network`,
   };

@@ -220,12 +220,9 @@ describe('docker-compose.yml, up for real', () => {
     const stop = await stack.compose(['stop']);
     expect(stop.code, stop.stderr).toBe(0);
     const stoppedContainers = await stack.containers();
-    const unclean = [
-      ...new Set(stoppedContainers.filter((container) => container.ExitCode !== 0).map((c) => c.Service)),
-    ];
     expect(
       stoppedContainers.map((container) => [container.Service, container.ExitCode]),
-      `${stop.stderr}\n${unclean.length ? await stack.logs(unclean) : ''}`,
+      `${stop.stderr}\n${await stack.uncleanLogs(stoppedContainers)}`,
     ).toEqual(stoppedContainers.map((container) => [container.Service, 0]));
     const down = await stack.compose(['down']);
     expect(down.code, down.stderr).toBe(0);
