@@ -399,6 +399,8 @@ describe('the chart (helm install --wait, small profile), beside the dev overlay
   }, 900_000);
 
   it('rolls a helm upgrade to changed images without failing a request while an upload runs', async () => {
+    // A new tag is what an upgrade changes in every pod template; the bytes behind it are this run's build (a
+    // rebuild of unchanged sources would give the same layers), so every Deployment rolls to new pods.
     const tag = `${appVersion}-upgrade`;
     const changed = projectImages.map((image) => image.replace(`:${appVersion}`, `:${tag}`));
     await buildImages(tag);

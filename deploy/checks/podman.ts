@@ -1,6 +1,9 @@
 // Runs podman with this machine's containers.conf. scripts/tools/podman.sh installs podman and writes that
 // file; scripts/tools/base-images.sh builds the base images the Dockerfiles name (no registry is reachable).
 import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { repository, runAsync } from './tools.ts';
 
 let environment: NodeJS.ProcessEnv | undefined;
@@ -36,9 +39,17 @@ export async function succeed(args: string[]) {
   return result.stdout;
 }
 
-/** Builds a deployable's image from its Dockerfile (HEALTHCHECK kept by the docker format) as `tag`. */
-export function buildImage(directory: string, tag: string) {
-  return succeed([
+/** Builds a deployable's image from its Dockerfile (HEALTHCHECK kept by the docker format) as `tag`. The
+ * sources do not change during a test run, so a deployable built once in the run (IPP_TEST_RUN) is only
+ * tagged again for the next file that asks: every file runs the image built from the same commit. */
+export async function buildImage(directory: string, tag: string) {
+  const built = join(tmpdir(), `ipp-images-${process.env.IPP_TEST_RUN ?? process.pid}`, directory.replaceAll('/', '_'));
+  const id = existsSync(built) ? readFileSync(built, 'utf8') : '';
+  if (id !== '' && (await podman(['image', 'exists', id])).code === 0) {
+    await succeed(['tag', id, tag]);
+    return 'tagged';
+  }
+  await succeed([
     'build',
     '--pull=never',
     '--format',
@@ -49,4 +60,7 @@ export function buildImage(directory: string, tag: string) {
     tag,
     '.',
   ]);
+  mkdirSync(dirname(built), { recursive: true });
+  writeFileSync(built, (await succeed(['image', 'inspect', '--format', '{{.Id}}', tag])).trim());
+  return 'built';
 }
