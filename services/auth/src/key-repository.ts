@@ -89,11 +89,14 @@ export async function revokeKey(db: Queryable, id: string): Promise<'revoked' | 
   return existing.rowCount === 1 ? 'unchanged' : undefined;
 }
 
-/** A version of every key a gateway holds: it changes whenever a key is created or revoked. */
+/**
+ * A version of every key a gateway holds: it changes whenever a key is created or revoked. Counts, not
+ * times: keys are never deleted nor unrevoked, so both only grow, whatever order transactions commit in
+ * (a `max(updated_at)` missed a revocation whose transaction started before a creation polled meanwhile).
+ */
 export async function snapshotVersion(db: Queryable): Promise<string> {
   const { rows } = await db.query<{ version: string }>(
-    `SELECT count(*)::text || '-' || coalesce((extract(epoch FROM max(updated_at)) * 1000000)::bigint::text, '0')
-       AS version FROM auth.keys`,
+    `SELECT count(*)::text || '-' || count(revoked_at)::text AS version FROM auth.keys`,
   );
   return rows[0]?.version ?? '0-0';
 }

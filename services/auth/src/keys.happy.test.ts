@@ -1,6 +1,7 @@
 import { ApiKeySchema, CreatedKeySchema, KeySnapshotSchema } from '@ipp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyHash } from './api-key.ts';
+import { revokeKey } from './key-repository.ts';
 import { createHarness, type Harness } from './testing/harness.ts';
 
 describe('the keys API', () => {
@@ -85,6 +86,28 @@ describe('the keys API', () => {
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).not.toBe(etag);
     expect(changed.body.keys[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('gives a new version to a revocation that commits after a later-started creation was polled', async () => {
+    const { body: target } = await harness.call('POST', '/api/keys', { name: 'revoked late', scopes: ['admin'] });
+    const revoking = await harness.pool.connect();
+    try {
+      // The revocation's transaction starts first (its now() is the earlier time) but commits last.
+      await revoking.query('BEGIN');
+      await revoking.query('SELECT now()');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await harness.call('POST', '/api/keys', { name: 'created meanwhile', scopes: ['products:read'] });
+      const polled = await harness.call('GET', '/internal/keys');
+      await revokeKey(revoking, target.id);
+      await revoking.query('COMMIT');
+      const next = await harness.call('GET', '/internal/keys', undefined, {
+        'if-none-match': polled.headers.get('etag') ?? '',
+      });
+      expect(next.status).toBe(200);
+      expect(next.body.keys.map((key: { id: string }) => key.id)).not.toContain(target.id);
+    } finally {
+      revoking.release();
+    }
   });
 
   it('records last use as the gateways report it, never moving it backwards', async () => {

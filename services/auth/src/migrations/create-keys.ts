@@ -1,9 +1,8 @@
 import type { Migration } from '@ipp/platform/migrations';
 
 /**
- * API keys, by the SHA-256 of the key (never the key). `updated_at` changes on every change a gateway must
- * see (created, revoked), so the snapshot's version is `count` and `max(updated_at)`; last use does not
- * touch it.
+ * API keys, by the SHA-256 of the key (never the key). `updated_at` changes when a key is created or
+ * revoked, not on last use. Rows are never deleted: the snapshot's version counts keys and revocations.
  */
 export const createKeys: Migration = {
   up: [
