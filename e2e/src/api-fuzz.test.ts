@@ -16,7 +16,10 @@ import { type ServiceName, type Stack, startStack } from './stack.ts';
 const SEED = Number(process.env.API_FUZZ_SEED ?? 20_261_203);
 const RUNS = Number(process.env.API_FUZZ_RUNS ?? 25);
 const SERVICES: ServiceName[] = ['auth', 'product', 'upload', 'image-worker', 'health', 'gateway'];
+// Every /api call needs a key (AUTH_MODE=all), uploads belong to keys: the static key (every scope, every
+// upload) drives most requests; managed keys, an admin and a member, and invented ones the rest.
 const API_KEY = 'fuzz-key';
+const ADMIN_KEY = 'ipp_fuzzBootstrapAdminKey0123456789';
 const CSV_HEADER = 'Serial Number,Product Name,Input Image Urls';
 
 describe(`every documented operation, driven through the gateway with generated input (seed ${SEED})`, () => {
@@ -31,6 +34,12 @@ describe(`every documented operation, driven through the gateway with generated 
 
   const call = (method: string, target: string, headers: [string, string][] = [], body?: Buffer) =>
     send(stack.gatewayUrl, { method, target, headers: [['authorization', `Bearer ${API_KEY}`], ...headers], body });
+
+  const memberRequest = (key: string) => ({
+    method: 'GET',
+    target: '/api/uploads',
+    headers: [['authorization', `Bearer ${key}`]] as [string, string][],
+  });
 
   /** Products, a finished upload with its output files, and an uploaded image: things that exist to be named. */
   async function createFixtures(imageUrl: string, png: Buffer) {
@@ -95,9 +104,27 @@ describe(`every documented operation, driven through the gateway with generated 
       label: 'e2e_fuzz',
       services: SERVICES,
       // Small limits, so that "huge" is over them without sending megabytes.
-      env: { API_KEYS: API_KEY, UPLOAD_MAX_BYTES: '200000', CSV_MAX_ROWS: '20', FETCH_TIMEOUT_MS: '3000' },
+      env: {
+        AUTH_MODE: 'all',
+        API_KEYS: API_KEY,
+        BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
+        UPLOAD_MAX_BYTES: '200000',
+        CSV_MAX_ROWS: '20',
+        FETCH_TIMEOUT_MS: '3000',
+      },
     });
     pids = processIds(stack, SERVICES);
+    // The stack waits for the gateway's liveness; its managed keys arrive with readiness.
+    await until(async () => (await fetch(`${stack.env.GATEWAY_ADMIN_URL}/health/ready`)).ok);
+    const scopes = ['products:read', 'products:write', 'uploads:read', 'uploads:write'];
+    const minted = await call(
+      'POST',
+      '/api/keys',
+      [['content-type', 'application/json']],
+      Buffer.from(JSON.stringify({ name: 'fuzz member', scopes })),
+    );
+    const member = JSON.parse(minted.body.toString()) as { key: string; prefix: string };
+    await until(async () => (await send(stack.gatewayUrl, memberRequest(member.key))).status === 200);
     const document = (await (await fetch(`${stack.gatewayUrl}/api/openapi.json`)).json()) as FuzzDocument;
     operations = operationsOf(document);
     checker = createContractChecker(document as OpenApiDocument);
@@ -106,6 +133,8 @@ describe(`every documented operation, driven through the gateway with generated 
       components: document.components ?? {},
       known: await createFixtures(`${images.url}/a.jpg`, png),
       authorization: `Bearer ${API_KEY}`,
+      otherAuthorizations: [`Bearer ${ADMIN_KEY}`, `Bearer ${member.key}`],
+      knownKeyPrefix: member.prefix,
       imageUrls: [`${images.url}/a.jpg`, `${images.url}/b.png`, `${images.url}/missing.jpg`],
       images: [jpeg, png],
     };

@@ -14,6 +14,13 @@ export type FuzzContext = {
   known: Record<string, string[]>;
   /** The Authorization header of a client allowed to do everything. */
   authorization: string;
+  /**
+   * Other clients' valid Authorization headers (managed keys: one `admin`, one with every scope but `admin`,
+   * which sees only its own uploads), so that the gateway's key checks and ownership are driven too.
+   */
+  otherAuthorizations: string[];
+  /** A managed key's visible prefix: invented keys that share it are hashed and compared, not just unknown. */
+  knownKeyPrefix: string;
   /** Image URLs that work, for CSV rows; files that are images, for `images`. */
   imageUrls: string[];
   images: Buffer[];
@@ -91,13 +98,21 @@ function headersOf(operation: Operation, context: FuzzContext): fc.Arbitrary<[st
         .option(parameterValue(parameter, context), { freq: 2 })
         .map((value): [string, string][] => (value === null ? [] : [[parameter.name, headerSafe(value)]])),
     );
+  const bearer = (value: string): [string, string][] => [['authorization', headerSafe(`Bearer ${value}`)]];
+  const others = context.otherAuthorizations;
   const authorization = fc.oneof(
-    { weight: 10, arbitrary: fc.constant([['authorization', context.authorization]] as [string, string][]) },
-    { weight: 1, arbitrary: fc.constant([] as [string, string][]) },
+    { weight: 8, arbitrary: fc.constant([['authorization', context.authorization]] as [string, string][]) },
     {
-      weight: 1,
-      arbitrary: hostileText.map((value): [string, string][] => [['authorization', headerSafe(`Bearer ${value}`)]]),
+      weight: others.length ? 3 : 0,
+      arbitrary: fc
+        .constantFrom(...(others.length ? others : [context.authorization]))
+        .map((value): [string, string][] => [['authorization', value]]),
     },
+    { weight: 1, arbitrary: fc.constant([] as [string, string][]) },
+    { weight: 1, arbitrary: hostileText.map(bearer) },
+    // Keys that look like managed ones: an unknown prefix, or a known prefix with another tail.
+    { weight: 1, arbitrary: hostileText.map((value) => bearer(`ipp_${value}`)) },
+    { weight: 1, arbitrary: hostileText.map((value) => bearer(`${context.knownKeyPrefix}${value}`)) },
   );
   const requestId = fc
     .option(hostileText, { freq: 4 })
