@@ -71,7 +71,8 @@ describe('API keys through the gateway', () => {
     });
     extra.replica = await startGateway({});
     extra.writes = await startGateway({ AUTH_MODE: 'writes' });
-    extra.off = await startGateway({ AUTH_MODE: 'off' });
+    // A local run's default: AUTH_MODE and API_KEYS unset (empty is unset) is off.
+    extra.off = await startGateway({ AUTH_MODE: '', API_KEYS: '' });
     // Empty is unset: AUTH_MODE then follows API_KEYS (writes), without the auth service.
     extra.simple = await startGateway({ AUTH_MODE: '' });
     // The stack waits for the first gateway's liveness; its keys arrive with readiness.
@@ -323,12 +324,14 @@ describe('API keys through the gateway', () => {
     expect(extra.simple.process.output()).toContain('"auth_mode":"writes"');
   });
 
-  it('AUTH_MODE=off: everything open as before, except the keys API', async () => {
+  it('AUTH_MODE=off, the default: everything open as before, except the keys API; said at start', async () => {
     const base = extra.off.url;
     const created = await call(base, 'POST', '/api/products', undefined, { serial_number: 'O-1', name: 'open' });
     expect(created.status).toBe(201);
     expect((await call(base, 'GET', '/api/products', 'ipp_notAKeyAtAllNotAKeyAtAll00')).status).toBe(200);
     expect((await call(base, 'GET', '/api/keys')).status).toBe(401);
+    // Uploads are not kept apart: every key's are listed without one.
+    expect((await bodyOf(await call(base, 'GET', '/api/uploads'))).total).toBeGreaterThan(0);
     expect(extra.off.process.output()).toContain('AUTH_MODE=off: every API call is open');
   });
 
