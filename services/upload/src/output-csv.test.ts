@@ -1,9 +1,16 @@
+import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { csvKey } from '@ipp/platform/storage';
+import { csvKey, type ObjectStorage } from '@ipp/platform/storage';
 import { STORAGE_DRIVERS } from '@ipp/platform/storage/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outputCsvRecords, writeOutputCsv } from './output-csv.ts';
 import { createHarness, type Harness } from './testing/harness.ts';
+
+/** The chunk already taken from an iterator, then the rest of it. */
+async function* chain(first: unknown, rest: AsyncIterator<unknown>) {
+  yield first;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+}
 
 describe.each(STORAGE_DRIVERS)('the output CSV on %s storage', (driver) => {
   let harness: Harness;
@@ -63,6 +70,36 @@ describe.each(STORAGE_DRIVERS)('the output CSV on %s storage', (driver) => {
     const lines = (await text(stored.body)).split('\n');
     expect(lines.pop()).toBe('');
     expect(lines).toEqual(await expectedLines(requestId));
+  });
+
+  it('hands storage its first bytes before half the items are read, not once the whole CSV is built', async () => {
+    const requestId = await request(10_000, 2);
+    let queries = 0;
+    const counting = {
+      query: (...args: Parameters<Harness['pool']['query']>) => {
+        queries += 1;
+        return harness.pool.query(...args);
+      },
+    } as unknown as Harness['pool'];
+    let queriesAtFirstBytes = 0;
+    const watching: ObjectStorage = {
+      ...harness.storage,
+      async put(key, body, options) {
+        const chunks = (body as Readable)[Symbol.asyncIterator]();
+        const first = await chunks.next();
+        // Time for a CSV built whole to read every page before this put reads on.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        queriesAtFirstBytes = queries;
+        await harness.storage.put(key, Readable.from(chain(first.value, chunks)), options);
+      },
+    };
+    await writeOutputCsv(counting, requestId, watching);
+    // 20,000 items are 21 queries of 1,000 (about 1 MB of CSV); the streams between hold what their
+    // 64 KiB high-water marks let them, a fifth of it, ahead of storage.
+    expect(queries).toBe(21);
+    expect(queriesAtFirstBytes).toBeLessThanOrEqual(10);
+    const stored = await harness.storage.get(csvKey(requestId));
+    expect(stored && (await text(stored.body)).split('\n').slice(0, -1)).toEqual(await expectedLines(requestId));
   });
 
   it('stores nothing when the items cannot be read', async () => {
