@@ -1,4 +1,6 @@
+import { csvKey } from '@ipp/platform/storage';
 import { STORAGE_DRIVERS } from '@ipp/platform/storage/testing';
+import { until } from '@ipp/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transaction } from '../database.ts';
 import { markDeleting } from '../request-deletion.ts';
@@ -97,6 +99,42 @@ describe.each(STORAGE_DRIVERS)('DELETE /api/uploads/{request_id} on %s storage',
     const again = await harness.upload(csvForm(csv), { 'idempotency-key': 'delete-me' });
     expect(again.status).toBe(202);
     expect(again.body.request_id).not.toBe(first.body.request_id);
+  });
+
+  it('writes a lost output CSV again on GET, but not once a deletion has marked its request', async () => {
+    const { requestId } = await finishedRequest(harness, 1);
+    // Lost when the request finished (storage away then): the next GET writes it again.
+    await harness.storage.delete(csvKey(requestId));
+    const rewritten = await harness.request(`/api/uploads/${requestId}/output.csv`);
+    expect(rewritten.status).toBe(200);
+    expect((await rewritten.text()).trim().split('\n')).toHaveLength(2);
+    expect(await harness.storage.head(csvKey(requestId))).toBeDefined();
+
+    await harness.storage.delete(csvKey(requestId));
+    const deleting = await harness.pool.connect();
+    try {
+      await deleting.query('BEGIN');
+      await deleting.query('SELECT 1 FROM upload.requests WHERE id = $1 FOR UPDATE', [requestId]);
+      const answer = harness.request(`/api/uploads/${requestId}/output.csv`);
+      // The GET waits on the request's row while the deletion marks it (one that does not wait has answered
+      // by the end of this, and the assertions below say what it did).
+      await until(
+        async () => {
+          const { rows } = await harness.pool.query<{ waiting: number }>(
+            "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+          );
+          return (rows[0]?.waiting ?? 0) > 0;
+        },
+        { timeoutMs: 5_000 },
+      ).catch(() => undefined);
+      await markDeleting(deleting, [requestId]);
+      await deleting.query('COMMIT');
+      expect((await answer).status).toBe(404);
+    } finally {
+      deleting.release();
+    }
+    expect(await harness.storage.head(csvKey(requestId))).toBeUndefined();
+    expect((await remove(requestId)).status).toBe(204);
   });
 
   if (driver === 's3') {

@@ -4,7 +4,7 @@ import { getOutputCsvRoute } from '@ipp/contracts/routes';
 import { type AppEnv, AppError } from '@ipp/platform';
 import { csvKey, type ObjectStorage } from '@ipp/platform/storage';
 import { callerOf } from '../caller.ts';
-import type { Pool } from '../database.ts';
+import { type Pool, transaction } from '../database.ts';
 import { writeOutputCsv } from '../output-csv.ts';
 import { findSummary, isFinal } from '../status-repository.ts';
 
@@ -31,10 +31,29 @@ export function mountGetOutputCsv(
     // Written when the request finished; written again here if that write was lost (storage away then).
     let stored = await storage.get(csvKey(requestId));
     if (!stored) {
-      await writeOutputCsv(pool, requestId, storage);
+      if (!(await rewriteOutputCsv(pool, requestId, storage))) {
+        throw new AppError('not_found', `No upload request ${requestId}`);
+      }
       stored = await storage.get(csvKey(requestId));
     }
     if (!stored) throw new Error(`output CSV of ${requestId} missing right after it was written`);
     return c.body(Readable.toWeb(stored.body) as unknown as ReadableStream, 200);
+  });
+}
+
+/**
+ * Writes the output CSV again under a share lock of its request, unless its deletion has begun: a DELETE that
+ * marks the request meanwhile waits for the write and then removes the CSV with the rest (the deletion sweep
+ * passes a locked request over until a later round), so no CSV outlives its request. False when it is being deleted.
+ */
+function rewriteOutputCsv(pool: Pool, requestId: string, storage: ObjectStorage) {
+  return transaction(pool, async (client) => {
+    const { rowCount } = await client.query(
+      'SELECT 1 FROM upload.requests WHERE id = $1 AND deleting_since IS NULL FOR SHARE',
+      [requestId],
+    );
+    if (!rowCount) return false;
+    await writeOutputCsv(client, requestId, storage);
+    return true;
   });
 }
