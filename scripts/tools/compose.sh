@@ -8,6 +8,7 @@ source "$(dirname "$0")/lib.sh"
 version="${COMPOSE_VERSION:-v5.6.0}"
 dir="$TOOLS_CACHE/compose-$version"
 binary="$dir/docker-compose"
+hold_lock "compose-$version"
 if [ ! -x "$binary" ]; then
   echo "building docker compose $version from github.com/docker/compose/v5/cmd" >&2
   # Its go.mod has exclude and replace directives, which `go install …@version` refuses: build in its own tree.

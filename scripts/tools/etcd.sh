@@ -6,6 +6,7 @@ source "$(dirname "$0")/lib.sh"
 
 version="${ETCD_VERSION:-v3.7.3}"
 dir="$TOOLS_CACHE/etcd-$version"
+hold_lock "etcd-$version"
 if [ ! -x "$dir/etcd" ]; then
   echo "building etcd $version from go.etcd.io/etcd/server/v3" >&2
   # Its go.mod replaces its sibling modules with directories of its repository, which `go install …@version`

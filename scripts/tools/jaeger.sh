@@ -10,6 +10,7 @@ version="${JAEGER_VERSION:-v1.75.0}"
 cache="$TOOLS_CACHE/jaeger-${version}"
 binary="$cache/jaeger"
 
+hold_lock "jaeger-$version"
 if [[ -x "$binary" ]]; then
   echo "$binary"
   exit 0

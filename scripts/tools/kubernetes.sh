@@ -17,6 +17,7 @@ built() {
   for program in "${programs[@]}"; do [ -x "$dir/$program" ] || return 1; done
 }
 
+hold_lock "kubernetes-$version"
 if ! built; then
   echo "building Kubernetes $version (${programs[*]}) from k8s.io/kubernetes" >&2
   # k8s.io/kubernetes requires its staging modules (k8s.io/api, client-go, …) at v0.0.0 and replaces them with

@@ -19,10 +19,19 @@ go() {
   command go "$@"
 }
 
+# hold_lock NAME: waits while another process builds NAME, then holds its lock until this script exits, so
+# two test runs, or a test run beside .ci/run, build a tool once instead of side by side.
+hold_lock() {
+  local fd
+  exec {fd}>"$TOOLS_CACHE/.lock-$1"
+  flock "$fd"
+}
+
 # go_tool NAME VERSION PACKAGE: prints the binary's path, building it with `go install` when missing.
 go_tool() {
   local name="$1" version="$2" package="$3"
   local dir="$TOOLS_CACHE/$name-$version"
+  hold_lock "$name-$version"
   if [ ! -x "$dir/$name" ]; then
     echo "building $name $version from $package" >&2
     local staging
