@@ -29,6 +29,9 @@ const FOCUS_STATE = `(() => {
     shown: (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2) || style.backgroundColor === 'rgb(255, 221, 0)',
   };
 })()`;
+const CELLS_OFF_SCREEN = `[...document.querySelectorAll('main th, main td')]
+  .filter((cell) => cell.getBoundingClientRect().right > innerWidth)
+  .map((cell) => cell.textContent.trim())`;
 const CONTROLS = `[...document.querySelectorAll('a[href], input:not([type="hidden"]), select, button, summary')]
   .filter((element) => element.checkVisibility()).length`;
 
@@ -320,6 +323,8 @@ describe('the web app in a real browser', () => {
       const { page, problems, outside } = await open(path, { viewport: PHONE });
       expect(await page.locator('h1').textContent()).toBe(heading);
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
+      // No column is left off the screen in a box that scrolls sideways (which the line above would miss).
+      expect(await page.evaluate(CELLS_OFF_SCREEN)).toEqual([]);
       const controls = Number(await page.evaluate(CONTROLS));
       const reached: string[] = [];
       for (let stop = 0; stop < controls; stop += 1) {

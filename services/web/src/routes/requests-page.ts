@@ -20,10 +20,10 @@ function requestsTable(list: Page<UploadSummary>) {
     (request) => html`<tr>
     <td><a href="/requests/${request.request_id}"><code>${request.request_id.slice(0, 8)}</code><span class="visually-hidden"> ${request.request_id}</span></a></td>
     <td>${statusTag(request.status)}</td>
-    <td>${request.total}</td>
-    <td>${request.processed}</td>
-    <td>${request.failed}</td>
-    <td>${formatDate(request.created_at)}</td>
+    <td data-label="Images">${request.total}</td>
+    <td data-label="Processed">${request.processed}</td>
+    <td data-label="Failed">${request.failed}</td>
+    <td data-label="Started">${formatDate(request.created_at)}</td>
   </tr>`,
   )}
   </tbody>
