@@ -37,11 +37,16 @@ const REFERENCE_PAGE = `<!doctype html>
 </html>
 `;
 
+// Scalar's own services stay off: on a local address it offers "Ask AI" (agent), and "Share", "Deploy" and
+// "Generate SDKs & MCP" (developer tools), which would call scalar.com; this page's policy allows no other host.
 const REFERENCE_SCRIPT = `Scalar.createApiReference('#app', {
   url: '/api/openapi.json',
   withDefaultFonts: false,
   hideClientButton: true,
   telemetry: false,
+  showDeveloperTools: 'never',
+  agent: { disabled: true },
+  mcp: { disabled: true },
 });
 `;
 

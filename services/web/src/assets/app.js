@@ -1,5 +1,6 @@
-// Progressive enhancement shared by every page: the API key kept in this tab only, regions that refresh
-// themselves from the server's HTML, and focus moved to an error summary. Every page works without it.
+// Progressive enhancement shared by every page: the API key kept in this tab only (pages and downloads the
+// API refused without it fetched again with it), regions that refresh themselves from the server's HTML, and
+// focus moved to an error summary. Every page works without it.
 (() => {
   const KEY = 'ipp-api-key';
   const storedKey = () => sessionStorage.getItem(KEY);
@@ -29,18 +30,72 @@
   };
   window.ipp = ipp;
 
-  /** A page the API refused without a key: with a key kept, ask again sending it. */
+  /**
+   * A page the API refused without a key: with a key kept, ask again sending it and show that answer (the
+   * page, or why the key was refused). The refusal is hidden meanwhile, since a key has been given.
+   */
   async function retryWithKey() {
-    if (!document.querySelector('[data-needs-key]')) return;
+    const refusal = document.querySelector('[data-needs-key]');
+    if (!refusal) return;
     ipp.pointKeyLinksHere();
     if (!storedKey()) return;
-    const response = await fetch(location.href, { headers: { accept: 'text/html', ...ipp.authHeaders() } });
-    const page = new DOMParser().parseFromString(await response.text(), 'text/html');
-    const main = page.getElementById('main');
-    if (!main || main.querySelector('[data-needs-key]')) return;
-    document.getElementById('main').replaceChildren(...main.childNodes);
+    refusal.hidden = true;
+    try {
+      const response = await fetch(location.href, { headers: { accept: 'text/html', ...ipp.authHeaders() } });
+      const page = new DOMParser().parseFromString(await response.text(), 'text/html');
+      const main = page.getElementById('main');
+      if (!main) throw new Error(`no page in the answer (HTTP ${response.status})`);
+      document.getElementById('main').replaceChildren(...main.childNodes);
+      document.title = page.title;
+    } catch {
+      refusal.hidden = false;
+      return;
+    }
+    ipp.pointKeyLinksHere();
+    document.querySelector('[data-autofocus]')?.focus();
+    autoRefresh();
     document.dispatchEvent(new CustomEvent('ipp:main-replaced'));
   }
+
+  /**
+   * Links marked `data-with-key` (the output CSV) are plain links while no key is kept. With one, the API would
+   * refuse the browser's own request, which cannot carry it: fetch with the key and save under the file name.
+   */
+  async function saveWithKey(link) {
+    const state = link.parentElement.querySelector('[data-download-state]');
+    const say = (text) => {
+      if (state) state.textContent = text;
+    };
+    say('Downloading…');
+    try {
+      const response = await fetch(link.href, { headers: ipp.authHeaders() });
+      if (!response.ok) {
+        await response.body?.cancel();
+        return say(
+          response.status === 401 || response.status === 403
+            ? 'The API refused the key kept for this tab: enter another on the API key page.'
+            : `The download failed (HTTP ${response.status}).`,
+        );
+      }
+      const named = /filename="?([^";]+)"?/i.exec(response.headers.get('content-disposition') ?? '');
+      const url = URL.createObjectURL(await response.blob());
+      const save = document.createElement('a');
+      save.href = url;
+      save.download = named?.[1] ?? link.getAttribute('download') ?? '';
+      save.click();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      say('');
+    } catch {
+      say('The download could not be fetched; check the connection and try again.');
+    }
+  }
+
+  document.addEventListener('click', (event) => {
+    const link = event.target instanceof Element ? event.target.closest('a[data-with-key]') : null;
+    if (!link || !storedKey()) return;
+    event.preventDefault();
+    saveWithKey(link);
+  });
 
   function keyPage() {
     const form = document.getElementById('key-form');
@@ -69,9 +124,11 @@
   }
 
   /** Regions marked `data-refresh="<ms>"` fetch themselves again while the page is visible. */
+  let refreshing = false;
   function autoRefresh() {
     const region = document.querySelector('[data-refresh]');
-    if (!region) return;
+    if (!region || refreshing) return;
+    refreshing = true;
     const every = Number(region.dataset.refresh);
     setTimeout(async function tick() {
       if (!document.hidden) await ipp.refresh(region.id).catch(() => undefined);

@@ -27,7 +27,7 @@ export function requestPanel(status: UploadStatus) {
   </dl>
   ${progressBar({ value: status.progress, label: 'Images finished', id: 'request-progress' })}
   <p class="live-note" data-live-note aria-live="polite">${finished ? 'This request has finished.' : 'Processing; this page follows it live.'}</p>
-  ${finished && status.output_csv_url ? html`<p><a class="button" href="${outputCsv}" download>Download the output CSV</a></p>` : ''}
+  ${finished && status.output_csv_url ? html`<p><a class="button" href="${outputCsv}" download="${status.request_id}.csv" data-with-key>Download the output CSV</a> <span data-download-state aria-live="polite"></span></p>` : ''}
   ${status.webhook ? html`<p>Webhook to <code>${status.webhook.url}</code>: ${status.webhook.status}, ${status.webhook.attempts} attempt(s).</p>` : ''}
   <h2>Images</h2>
   <ol class="items">${status.items.map(uploadItem)}</ol>
