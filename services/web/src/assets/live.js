@@ -52,11 +52,17 @@
     let lastEventId;
     let finished = false;
     let scheduled;
+    // One re-render at a time, in order: a slow one must not land after the final one with older HTML.
+    let rendering = Promise.resolve();
+    const render = () => {
+      rendering = rendering.then(() => window.ipp.refresh('request-live')).catch(() => undefined);
+      return rendering;
+    };
     const rerender = () => {
       if (scheduled) return;
-      scheduled = setTimeout(async () => {
+      scheduled = setTimeout(() => {
         scheduled = undefined;
-        await window.ipp.refresh('request-live').catch(() => undefined);
+        render();
       }, 250);
     };
     while (!finished) {
@@ -81,7 +87,10 @@
           else if (event.event === 'done') {
             finished = true;
             showTotals(JSON.parse(event.data));
-            await window.ipp.refresh('request-live');
+            // The final panel is the last: an item's re-render still waiting would replace it again.
+            clearTimeout(scheduled);
+            scheduled = undefined;
+            await render();
           }
         }
       } catch {
